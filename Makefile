@@ -1,0 +1,40 @@
+# pmed - PGXS build.  `make && make install`, then `make installcheck`
+# against a running server; test/run does all of it in a throwaway cluster.
+
+EXTENSION = pmed
+EXTVERSION = 0.1.0
+
+MODULE_big = pmed
+CORE_SRCS = $(sort $(wildcard src/core/*.c))
+GLUE_SRCS = $(sort $(wildcard src/*.c))
+OBJS = $(GLUE_SRCS:.c=.o) $(CORE_SRCS:.c=.o)
+
+# The install script is assembled from one fragment per surface.
+SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
+DATA_built = src/pmed--$(EXTVERSION).sql
+
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --inputdir=. --load-extension=pmed
+
+PG_CPPFLAGS = -I$(srcdir)/src -Wno-declaration-after-statement
+SHLIB_LINK = -llapack -lblas -lm
+EXTRA_CLEAN = test/unit/bin
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+src/pmed--$(EXTVERSION).sql: $(SQL_PARTS)
+	cat $(SQL_PARTS) > $@
+
+# ---- C unit tests of the pure cores: no PostgreSQL involved ----
+UNIT_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Isrc/core -Itest/unit
+UNIT_TESTS = $(patsubst test/unit/%.c,test/unit/bin/%,$(sort $(wildcard test/unit/test_*.c)))
+
+test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h) test/unit/unit.h
+	@mkdir -p test/unit/bin
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) -llapack -lblas -lm
+
+.PHONY: unittest
+unittest: $(UNIT_TESTS)
+	@status=0; for t in $(UNIT_TESTS); do $$t || status=1; done; exit $$status

@@ -1,0 +1,141 @@
+/*
+ * pmed.h - what the PostgreSQL glue files share: error reporting for core
+ * results, option parsing, the model-family registry, the decoded-model
+ * cache and the shared training aggregate.
+ */
+#ifndef PMED_H
+#define PMED_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/jsonb.h"
+
+#include "core/model.h"
+
+/* ---- errors (errors.c) ---- */
+
+/* Raise the error a core call recorded, with the SQLSTATE of its status. */
+extern void pmed_report(const PmedError *err) pg_attribute_noreturn();
+
+/* ---- options (options.c) ---- */
+
+/* Keys every training aggregate accepts besides its own. */
+#define PMED_COMMON_OPTION_KEYS "seed", "feature_names", "positive", "task"
+
+/* ERROR 22023 for a key not in accepted (NULL-terminated); lists them. */
+extern void pmed_options_check_keys(Jsonb *options, const char *const *accepted,
+									const char *what);
+/* The value of a top-level key, or NULL when absent (or options NULL). */
+extern JsonbValue *pmed_option_get(Jsonb *options, const char *key, JsonbValue *buf);
+extern bool pmed_option_present(Jsonb *options, const char *key);
+/* Numbers must lie in [min, max]; ERROR 22023 naming the key otherwise. */
+extern double pmed_option_number(Jsonb *options, const char *key, double def,
+								 double min, double max);
+extern int	pmed_option_int(Jsonb *options, const char *key, int def, int min, int max);
+extern bool pmed_option_bool(Jsonb *options, const char *key, bool def);
+/* A string that must be one of choices (NULL-terminated); returns def when absent. */
+extern const char *pmed_option_choice(Jsonb *options, const char *key, const char *def,
+									  const char *const *choices);
+/* Any string (palloc'd), or NULL when absent; ERROR if not a string. */
+extern char *pmed_option_string(Jsonb *options, const char *key);
+/* An array of strings, or NULL when absent; *n gets its length. */
+extern char **pmed_option_text_array(Jsonb *options, const char *key, int *n);
+/* "seed": integer, default 0. */
+extern uint64 pmed_option_seed(Jsonb *options);
+/* ERROR 22023 "invalid value for option \"key\"" with a detail. */
+extern void pmed_option_error(const char *key, const char *detail) pg_attribute_noreturn();
+
+/* ---- model families (registry.c) ---- */
+
+typedef struct PmedFamily
+{
+	PmedModelKind kind;
+	const char *name;			/* "baseline", "svm", ... as in model_info */
+	const char *const *option_keys; /* NULL-terminated, common keys included */
+	bool		classification; /* supports classification */
+	bool		regression;		/* supports regression */
+
+	/* Check options on the first row; ERROR 22023 on a bad one.  May be NULL. */
+	void		(*validate_options) (Jsonb *options);
+
+	/*
+	 * Fit on ds (canonical order, NAN = missing) and write the ALGO payload
+	 * to algo.  Append family metadata to meta as JSON object members,
+	 * each preceded by ", " (e.g. ", \"kernel\": \"rbf\"").  Report errors
+	 * with ereport.  Called in a private memory context.
+	 */
+	void		(*fit) (const PmedDataset *ds, const PmedSchema *schema, Jsonb *options,
+						PmedWriter *algo, StringInfo meta);
+
+	/* Decode the ALGO payload (must consume all of it); NULL on corruption. */
+	void	   *(*decode) (PmedReader *algo, const PmedSchema *schema, PmedError *err);
+
+	/*
+	 * One row, x has schema.n_features values, NAN = missing.  Returns the
+	 * class index (classification) or the value (regression).  NULL for
+	 * families that do not predict rows (recommenders).
+	 */
+	double		(*predict) (const PmedModel *m, const double *x);
+	/* Fill proba[n_classes]; false when the model has no probabilities. */
+	bool		(*predict_proba) (const PmedModel *m, const double *x, double *proba);
+	/* base + sum(contrib[0..p-1]) = the explained output.  May be NULL. */
+	void		(*explain) (const PmedModel *m, const double *x, double *base, double *contrib);
+	/* Per-feature importance, p values.  May be NULL. */
+	void		(*importance) (const PmedModel *m, double *importance);
+} PmedFamily;
+
+extern const PmedFamily *pmed_family_for_kind(int kind);
+
+/* Model kinds a family glue file provides. */
+extern const PmedFamily pmed_baseline_family;
+extern const PmedFamily pmed_svm_family;
+extern const PmedFamily pmed_forest_family;
+extern const PmedFamily pmed_cf_family;
+extern const PmedFamily pmed_content_family;
+extern const PmedFamily pmed_interactions_family;
+
+/* ---- decoded models (model_cache.c) ---- */
+
+/* Decode a model (ERROR XX001 when invalid) in the current context. */
+extern PmedModel *pmed_decode_model(bytea *raw);
+
+/*
+ * The decoded model of argument argno, cached in fn_extra for the query:
+ * decoded once however many rows use it.
+ */
+extern const PmedModel *pmed_cached_model(FunctionCallInfo fcinfo, int argno);
+
+/* ERROR 22023 unless the model is of one of the given kinds. */
+extern void pmed_require_kind(const PmedModel *m, const char *function, int n_kinds,...);
+
+/*
+ * Features of argument argno checked against the model: length must equal
+ * n_features, NULL elements become NAN (missing), NaN/Infinity is an ERROR.
+ * The buffer is reused per call (lives in fn_extra).
+ */
+extern const double *pmed_features_arg(FunctionCallInfo fcinfo, int argno, const PmedModel *m);
+
+/* Class text of a class index, and the index of a label text (-1 if none). */
+extern int	pmed_class_index(const PmedModel *m, const char *label);
+
+/* ---- training aggregate (train_agg.c) ---- */
+
+extern Datum pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family);
+extern Datum pmed_train_finalfn(FunctionCallInfo fcinfo, const PmedFamily *family);
+
+/* Define the SQL-callable transition and final functions of a family. */
+#define PMED_TRAIN_AGGREGATE(sqlname, family) \
+	PG_FUNCTION_INFO_V1(sqlname##_transfn); \
+	Datum sqlname##_transfn(PG_FUNCTION_ARGS) { return pmed_train_transfn(fcinfo, &(family)); } \
+	PG_FUNCTION_INFO_V1(sqlname##_finalfn); \
+	Datum sqlname##_finalfn(PG_FUNCTION_ARGS) { return pmed_train_finalfn(fcinfo, &(family)); }
+
+/* Seconds since some fixed point, for training times. */
+extern double pmed_now_seconds(void);
+
+/* Copy a finished writer into a new bytea. */
+extern bytea *pmed_writer_to_bytea(const PmedWriter *w);
+
+#endif
