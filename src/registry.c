@@ -3,6 +3,16 @@
  */
 #include "pmed.h"
 
+/*
+ * Families live in their own glue files; weak references let the registry
+ * build before every family is linked in (an absent one is simply NULL).
+ */
+#pragma weak pmed_svm_family
+#pragma weak pmed_forest_family
+#pragma weak pmed_cf_family
+#pragma weak pmed_content_family
+#pragma weak pmed_interactions_family
+
 const PmedFamily *
 pmed_family_for_kind(int kind)
 {
