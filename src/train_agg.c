@@ -288,6 +288,7 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 
 		/* Options are validated once, on the first row. */
 		pmed_options_check_keys(options, family->option_keys, family->name);
+		pmed_validate_common_options(options);
 		(void) resolve_task(options, label_kind_for_type(label_type), family);
 		if (family->validate_options)
 			family->validate_options(options);
