@@ -15,6 +15,11 @@
 
 #include "core/model.h"
 
+/* PostgreSQL 18 replaced pg_attribute_noreturn() with pg_noreturn. */
+#ifndef pg_attribute_noreturn
+#define pg_attribute_noreturn() __attribute__((noreturn))
+#endif
+
 /* ---- errors (errors.c) ---- */
 
 /* Raise the error a core call recorded, with the SQLSTATE of its status. */
