@@ -10,9 +10,15 @@
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 #include "utils/jsonb.h"
 
 #include "core/model.h"
+
+/* PostgreSQL 18 replaced pg_attribute_noreturn() with pg_noreturn. */
+#ifndef pg_attribute_noreturn
+#define pg_attribute_noreturn() __attribute__((noreturn))
+#endif
 
 /* ---- errors (errors.c) ---- */
 
@@ -42,6 +48,8 @@ extern const char *pmed_option_choice(Jsonb *options, const char *key, const cha
 extern char *pmed_option_string(Jsonb *options, const char *key);
 /* An array of strings, or NULL when absent; *n gets its length. */
 extern char **pmed_option_text_array(Jsonb *options, const char *key, int *n);
+/* Check the common keys: seed, feature_names, positive (task is checked by the aggregate). */
+extern void pmed_validate_common_options(Jsonb *options);
 /* "seed": integer, default 0. */
 extern uint64 pmed_option_seed(Jsonb *options);
 /* ERROR 22023 "invalid value for option \"key\"" with a detail. */
@@ -98,6 +106,9 @@ extern const PmedFamily pmed_interactions_family;
 
 /* ---- decoded models (model_cache.c) ---- */
 
+/* "svm", "forest", ... for a model kind. */
+extern const char *pmed_kind_name(int kind);
+
 /* Decode a model (ERROR XX001 when invalid) in the current context. */
 extern PmedModel *pmed_decode_model(bytea *raw);
 
@@ -121,6 +132,9 @@ extern const double *pmed_features_arg(FunctionCallInfo fcinfo, int argno, const
 extern int	pmed_class_index(const PmedModel *m, const char *label);
 
 /* ---- training aggregate (train_agg.c) ---- */
+
+/* Length of a 1-D float8 feature array; ERROR 22023 for empty or other shapes. */
+extern int	pmed_feature_array_length(ArrayType *arr);
 
 extern Datum pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family);
 extern Datum pmed_train_finalfn(FunctionCallInfo fcinfo, const PmedFamily *family);
