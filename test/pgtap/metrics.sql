@@ -3,8 +3,10 @@
 -- Aggregate in parallel workers (states serialized, shipped, deserialized and
 -- combined) and give the serial value; catalog properties; error SQLSTATEs.
 BEGIN;
+SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pmed;
+RESET client_min_messages;
 SELECT plan(31);
 
 -- EXPLAIN output of a query as one text

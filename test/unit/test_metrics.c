@@ -587,5 +587,5 @@ main(void)
 	test_ranking();
 	test_fold();
 	test_states();
-	return unit_finish("test_metrics.c");
+	return unit_finish("test_metrics");
 }
