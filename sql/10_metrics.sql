@@ -148,6 +148,15 @@ SELECT pmed.fold('patient-1'::text, 10) AS t, pmed.fold('patient-1'::varchar, 10
        pmed.fold('patient-1'::char(12), 10) AS bpchar, pmed.fold('patient-1'::name, 10) AS nm;
 SELECT pmed.fold('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, 7) AS uuid, pmed.fold(date '2024-02-29', 7) AS date,
        pmed.fold(1.5::float8, 7) AS float8, pmed.fold(true, 7) AS bool, pmed.fold(12.50::numeric, 7) AS num;
+-- an enum hashes its label text (same fold as the text patient-1: 6); a domain hashes as
+-- its base type (same fold as 42: 3)
+CREATE TYPE fold_mood AS ENUM ('calm', 'patient-1');
+CREATE DOMAIN fold_id AS bigint;
+SELECT pmed.fold('patient-1'::fold_mood, 10) AS enum, pmed.fold(42::fold_id, 5) AS domain;
+-- jsonb hashes its normalized text: key order and spacing do not matter
+SELECT pmed.fold('{"b": 1, "a": [1, 2]}'::jsonb, 1000) = pmed.fold('{"a":[1,2],"b":1}'::jsonb, 1000) AS jsonb_same;
+DROP DOMAIN fold_id;
+DROP TYPE fold_mood;
 -- every fold in [0, folds)
 SELECT min(pmed.fold(x, 3)), max(pmed.fold(x, 3)) FROM generate_series(1, 1000) x;
 -- balance over 10000 keys: each of 5 folds holds 2000 +- 6% (the binomial standard deviation

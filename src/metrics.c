@@ -57,10 +57,7 @@ static void
 state_check(PmedStatus status, const PmedError *err)
 {
 	if (status != PMED_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("%s", err->message),
-				 err->detail[0] ? errdetail("%s", err->detail) : 0));
+		pmed_report(err);
 }
 
 /* A StringInfo reading the bytes of a bytea argument (not copied). */

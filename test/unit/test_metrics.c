@@ -411,6 +411,23 @@ test_fold(void)
 	CHECK(pmed_fold_hash("abcdefghi", 9, 0) != pmed_fold_hash("abcdefghj", 9, 0), "tail byte counts");
 	CHECK(pmed_fold_of(UINT64_MAX, 2147483647) == 2147483646, "top hash -> last fold");
 	CHECK(pmed_fold_of(0, 2) == 0, "zero hash -> fold 0");
+#ifdef __SIZEOF_INT128__
+	{
+		PmedRng		rng;
+		bool		same = true;
+
+		pmed_rng_seed(&rng, 99);
+		for (int i = 0; i < 100000; i++)
+		{
+			uint64_t	h = pmed_rng_next(&rng);
+			int			folds = 2 + (int) pmed_rng_below(&rng, i % 2 ? 100 : 2147483646);
+
+			if (pmed_fold_of(h, folds) != (int) (((unsigned __int128) h * (uint64_t) folds) >> 64))
+				same = false;
+		}
+		CHECK(same, "64-bit fold reduction equals floor(h * folds / 2^64) computed in 128 bits");
+	}
+#endif
 
 	/* uniformity: 70000 sequential int64 keys into 7 folds, chi-square df 6 */
 	for (int64_t k = 0; k < 70000; k++)
