@@ -220,3 +220,26 @@ SELECT abs(pmed.auc(score, pos) - 0.9183069576739418) < 1e-12 AS auc,
 FROM sk;
 -- input order does not matter
 SELECT pmed.auc(score, pos) = (SELECT pmed.auc(score, pos) FROM (SELECT * FROM sk ORDER BY b) s) AS order_free FROM sk;
+
+-- ===================== real data: WDBC (569 patients, 212 malignant) =====================
+-- One feature as the score.  Reference: sklearn 1.2.1 on data/wdbc/wdbc.csv (/usr/bin/python3):
+--   feature (array index)       roc_auc_score        average_precision_score  distinct values
+--   mean_radius (1)             0.9375165160403784   0.9229245946968343       456
+--   mean_texture (2)            0.7758244807356903   0.5970165323771017       479
+--   worst_area (24)             0.9698284974367105   0.9607921860537136       544
+--   worst_concave_points (28)   0.9667036625971144   0.9573118477347361       492
+\set ECHO none
+\i data/wdbc/load.sql
+\set ECHO all
+SELECT f, abs(pmed.auc(features[f], diagnosis = 'malignant') - auc) < 1e-12 AS auc_ok,
+       abs(pmed.pr_auc(features[f], diagnosis = 'malignant') - ap) < 1e-12 AS ap_ok,
+       round(pmed.auc(features[f], diagnosis = 'malignant')::numeric, 6) AS auc
+FROM wdbc, (VALUES (1, 0.9375165160403784, 0.9229245946968343), (2, 0.7758244807356903, 0.5970165323771017),
+                   (24, 0.9698284974367105, 0.9607921860537136), (28, 0.9667036625971144, 0.9573118477347361)) ref(f, auc, ap)
+GROUP BY f, auc, ap ORDER BY f;
+-- 5-fold cross-validation of the worst_area score: one AUC per held-out fold, the folds partition the patients.
+-- Reproduced outside the database with a Python port of the fold hash + sklearn roc_auc_score:
+--   fold 0: 105 patients 0.9752, 1: 108 0.9637, 2: 130 0.9775, 3: 106 0.9788, 4: 120 0.9499
+SELECT pmed.fold(id, 5) AS fold, count(*) AS patients,
+       round(pmed.auc(features[24], diagnosis = 'malignant')::numeric, 4) AS auc
+FROM wdbc GROUP BY 1 ORDER BY 1;
