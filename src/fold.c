@@ -57,7 +57,10 @@ fold_cache(FunctionCallInfo fcinfo)
 	if (cache != NULL && cache->type == type)
 		return cache;
 	if (cache == NULL)
+	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FoldCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
 	cache->type = type;
 	cache->base = getBaseType(type);
 	switch (cache->base)
