@@ -53,6 +53,7 @@ typedef struct Trainer
 	/* per node scratch */
 	double	   *hist;			/* HIST_SLOTS * k class counts, or label sums */
 	double	   *tot;			/* HIST_SLOTS weights */
+	int32_t    *rows;			/* HIST_SLOTS distinct rows */
 	int		   *touched;
 	double	   *node_sum;		/* k */
 	double	   *left;			/* k */
@@ -271,6 +272,10 @@ search_feature(Trainer *t, int f, int32_t start, int32_t end, double node_w,
 	int			nt = 0;
 	double		miss_w;
 	double		left_w = 0.0;
+	int32_t		left_rows = 0;
+	int32_t		miss_rows;
+	int32_t		node_rows = end - start;
+	int32_t    *rows = t->rows;
 	int			prev = -1;
 	double		min_leaf = t->min_leaf;
 	const double *lo = t->bin_lo + (size_t) f * PMED_FOREST_BINS;
@@ -287,6 +292,7 @@ search_feature(Trainer *t, int f, int32_t start, int32_t end, double node_w,
 			if (tot[b] == 0.0 && b != MISSING_BIN)
 				t->touched[nt++] = b;
 			tot[b] += wr;
+			rows[b]++;
 			hist[b * k + t->yc[r]] += wr;
 		}
 	}
@@ -301,11 +307,13 @@ search_feature(Trainer *t, int f, int32_t start, int32_t end, double node_w,
 			if (tot[b] == 0.0 && b != MISSING_BIN)
 				t->touched[nt++] = b;
 			tot[b] += wr;
+			rows[b]++;
 			hist[b] += wr * t->y[r];
 		}
 	}
 
 	miss_w = tot[MISSING_BIN];
+	miss_rows = rows[MISSING_BIN];
 	for (int c = 0; c < k; c++)
 	{
 		t->miss[c] = hist[MISSING_BIN * k + c];
@@ -341,7 +349,8 @@ search_feature(Trainer *t, int f, int32_t start, int32_t end, double node_w,
 
 					if (!mleft && miss_w == 0.0)
 						break;
-					if (nl < min_leaf || nr < min_leaf)
+					if (left_rows + (mleft ? miss_rows : 0) < min_leaf ||
+						node_rows - left_rows - (mleft ? 0 : miss_rows) < min_leaf)
 						continue;
 					if (t->classif)
 					{
@@ -380,6 +389,7 @@ search_feature(Trainer *t, int f, int32_t start, int32_t end, double node_w,
 				}
 			}
 			left_w += tot[bin];
+			left_rows += rows[bin];
 			for (int c = 0; c < k; c++)
 				t->left[c] += hist[bin * k + c];
 			prev = bin;
@@ -392,9 +402,11 @@ search_feature(Trainer *t, int f, int32_t start, int32_t end, double node_w,
 		int			bin = t->touched[it];
 
 		tot[bin] = 0.0;
+		rows[bin] = 0;
 		memset(hist + (size_t) bin * k, 0, sizeof(double) * k);
 	}
 	tot[MISSING_BIN] = 0.0;
+	rows[MISSING_BIN] = 0;
 	memset(hist + (size_t) MISSING_BIN * k, 0, sizeof(double) * k);
 }
 
@@ -464,7 +476,7 @@ grow_tree(Trainer *t, PmedRng *rng)
 
 		best.gain = 1e-12 * (fabs(parent) + 1e-300);
 		best.feature = -1;
-		if (!pure && it.depth < t->max_depth && node_w >= 2 * t->min_leaf)
+		if (!pure && it.depth < t->max_depth && it.end - it.start >= 2 * t->min_leaf)
 		{
 			/* sample mtry usable features without replacement */
 			for (int j = 0; j < t->mtry; j++)
@@ -787,6 +799,7 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 	t.idx = pmed_alloc_array(n, sizeof(int32_t));
 	t.hist = pmed_alloc_array((size_t) HIST_SLOTS * k, sizeof(double));
 	t.tot = pmed_alloc_array(HIST_SLOTS, sizeof(double));
+	t.rows = pmed_alloc_array(HIST_SLOTS, sizeof(int32_t));
 	t.touched = pmed_alloc_array(HIST_SLOTS, sizeof(int));
 	t.node_sum = pmed_alloc_array(k, sizeof(double));
 	t.left = pmed_alloc_array(k, sizeof(double));
@@ -932,6 +945,7 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 	pmed_free(t.idx);
 	pmed_free(t.hist);
 	pmed_free(t.tot);
+	pmed_free(t.rows);
 	pmed_free(t.touched);
 	pmed_free(t.node_sum);
 	pmed_free(t.left);

@@ -28,7 +28,7 @@ typedef struct PmedForestParams
 {
 	int			n_trees;		/* 1..PMED_FOREST_MAX_TREES */
 	int			max_depth;		/* 0 = up to PMED_FOREST_MAX_DEPTH */
-	int			min_leaf;		/* smallest in-bag sample count of a leaf */
+	int			min_leaf;		/* fewest distinct in-bag rows in a leaf */
 	int			mtry;			/* 0 = sqrt(p) (classification), p/3 (regression) */
 	double		sample_fraction;	/* 0 = 1 with replacement, 0.632 without */
 	bool		replace;
