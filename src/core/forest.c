@@ -23,6 +23,7 @@
 
 #define MISSING_BIN		PMED_FOREST_BINS	/* byte value of a missing cell */
 #define HIST_SLOTS		(PMED_FOREST_BINS + 1)
+#define FOREST_LANES	8			/* trees (or rows) walked together */
 
 typedef struct Trainer
 {
@@ -48,13 +49,15 @@ typedef struct Trainer
 	/* per tree */
 	double	   *w;				/* in-bag weight of each row */
 	int32_t    *idx;			/* in-bag rows, partitioned by node */
+	double	   *pw;				/* weight of the row at each idx position */
+	int32_t    *pc;				/* its class (classification) */
+	double	   *py;				/* its label (regression) */
 	int32_t		n_inbag;
 
 	/* per node scratch */
 	double	   *hist;			/* HIST_SLOTS * k class counts, or label sums */
 	double	   *tot;			/* HIST_SLOTS weights */
 	int32_t    *rows;			/* HIST_SLOTS distinct rows */
-	int		   *touched;
 	double	   *node_sum;		/* k */
 	double	   *left;			/* k */
 	double	   *miss;			/* k */
@@ -93,15 +96,6 @@ cmp_double(const void *a, const void *b)
 {
 	double		x = *(const double *) a,
 				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
-static int
-cmp_int(const void *a, const void *b)
-{
-	int			x = *(const int *) a,
-				y = *(const int *) b;
 
 	return (x > y) - (x < y);
 }
@@ -265,102 +259,116 @@ static void
 search_feature(Trainer *t, int f, int32_t start, int32_t end, double node_w,
 			   double parent, Split *best)
 {
-	int			k = t->k;
+	const int	k = t->k;
+	const bool	classif = t->classif;
 	const uint8_t *col = t->bins + (size_t) f * t->n;
+	const int32_t *idx = t->idx;
+	const double *pw = t->pw;
 	double	   *hist = t->hist;
 	double	   *tot = t->tot;
-	int			nt = 0;
-	double		miss_w;
+	int32_t    *rows = t->rows;
+	uint64_t	bits[HIST_SLOTS / 64] = {0};
+	double		miss_w = 0.0;
 	double		left_w = 0.0;
 	int32_t		left_rows = 0;
 	int32_t		miss_rows;
 	int32_t		node_rows = end - start;
-	int32_t    *rows = t->rows;
 	int			prev = -1;
-	double		min_leaf = t->min_leaf;
+	int32_t		min_leaf = (int32_t) t->min_leaf;
 	const double *lo = t->bin_lo + (size_t) f * PMED_FOREST_BINS;
 	const double *hi = t->bin_hi + (size_t) f * PMED_FOREST_BINS;
+	double	   *left = t->left;
+	double	   *miss = t->miss;
+	const double *ns = t->node_sum;
 
-	if (t->classif)
+	/* histogram of the node's rows; bits marks the bins they touch */
+	if (classif)
 	{
+		const int32_t *pc = t->pc;
+
 		for (int32_t i = start; i < end; i++)
 		{
-			int32_t		r = t->idx[i];
-			int			b = col[r];
-			double		wr = t->w[r];
+			int			b = col[idx[i]];
 
-			if (tot[b] == 0.0 && b != MISSING_BIN)
-				t->touched[nt++] = b;
-			tot[b] += wr;
 			rows[b]++;
-			hist[b * k + t->yc[r]] += wr;
+			bits[b >> 6] |= UINT64_C(1) << (b & 63);
+			hist[b * k + pc[i]] += pw[i];
 		}
 	}
 	else
 	{
+		const double *py = t->py;
+
 		for (int32_t i = start; i < end; i++)
 		{
-			int32_t		r = t->idx[i];
-			int			b = col[r];
-			double		wr = t->w[r];
+			int			b = col[idx[i]];
 
-			if (tot[b] == 0.0 && b != MISSING_BIN)
-				t->touched[nt++] = b;
-			tot[b] += wr;
 			rows[b]++;
-			hist[b] += wr * t->y[r];
+			bits[b >> 6] |= UINT64_C(1) << (b & 63);
+			tot[b] += pw[i];
+			hist[b] += pw[i] * py[i];
 		}
 	}
+	bits[MISSING_BIN >> 6] &= ~(UINT64_C(1) << (MISSING_BIN & 63));
 
-	miss_w = tot[MISSING_BIN];
 	miss_rows = rows[MISSING_BIN];
 	for (int c = 0; c < k; c++)
 	{
-		t->miss[c] = hist[MISSING_BIN * k + c];
-		t->left[c] = 0.0;
+		miss[c] = hist[MISSING_BIN * k + c];
+		left[c] = 0.0;
 	}
+	if (classif)
+		for (int c = 0; c < k; c++)
+			miss_w += miss[c];
+	else
+		miss_w = tot[MISSING_BIN];
 
-	if (nt >= 2)
+	/* scan the boundaries between touched bins in ascending order */
+	for (int wi = 0; wi < HIST_SLOTS / 64; wi++)
 	{
-		int			nb = t->nbins[f];
-		bool		dense = nt * 8 > nb;
+		uint64_t	m = bits[wi];
 
-		if (!dense)
-			qsort(t->touched, nt, sizeof(int), cmp_int);
-
-		for (int it = 0, b = 0; dense ? b < nb : it < nt; dense ? b++ : it++)
+		while (m != 0)
 		{
-			int			bin = dense ? b : t->touched[it];
+			int			bin = wi * 64 + __builtin_ctzll(m);
+			double		bin_w;
 
-			if (dense && tot[bin] == 0.0)
-				continue;
-			if (prev >= 0)
+			m &= m - 1;
+			if (prev >= 0 && left_rows + miss_rows >= min_leaf)
 			{
 				/* candidate: bins <= prev left, bin and above right */
-				double		wl = left_w,
-							wr = node_w - left_w - miss_w;
-
 				for (int side = 0; side < 2; side++)
 				{
 					bool		mleft = side == 0;
-					double		nl = wl + (mleft ? miss_w : 0.0);
-					double		nr = wr + (mleft ? 0.0 : miss_w);
-					double		score;
+					double		nl,
+								nr,
+								score;
 
-					if (!mleft && miss_w == 0.0)
+					if (!mleft && miss_rows == 0)
 						break;
 					if (left_rows + (mleft ? miss_rows : 0) < min_leaf ||
-						node_rows - left_rows - (mleft ? 0 : miss_rows) < min_leaf)
+						node_rows - left_rows - (mleft ? miss_rows : 0) < min_leaf)
 						continue;
-					if (t->classif)
+					nl = left_w + (mleft ? miss_w : 0.0);
+					nr = node_w - nl;
+					if (classif && k == 2)
+					{
+						double		a0 = left[0] + (mleft ? miss[0] : 0.0);
+						double		a1 = left[1] + (mleft ? miss[1] : 0.0);
+						double		r0 = ns[0] - a0;
+						double		r1 = ns[1] - a1;
+
+						score = (a0 * a0 + a1 * a1) / nl + (r0 * r0 + r1 * r1) / nr;
+					}
+					else if (classif)
 					{
 						double		sl = 0.0,
 									sr = 0.0;
 
 						for (int c = 0; c < k; c++)
 						{
-							double		a = t->left[c] + (mleft ? t->miss[c] : 0.0);
-							double		rr = t->node_sum[c] - a;
+							double		a = left[c] + (mleft ? miss[c] : 0.0);
+							double		rr = ns[c] - a;
 
 							sl += a * a;
 							sr += rr * rr;
@@ -369,8 +377,8 @@ search_feature(Trainer *t, int f, int32_t start, int32_t end, double node_w,
 					}
 					else
 					{
-						double		a = t->left[0] + (mleft ? t->miss[0] : 0.0);
-						double		rr = t->node_sum[0] - a;
+						double		a = left[0] + (mleft ? miss[0] : 0.0);
+						double		rr = ns[0] - a;
 
 						score = a * a / nl + rr * rr / nr;
 					}
@@ -384,30 +392,65 @@ search_feature(Trainer *t, int f, int32_t start, int32_t end, double node_w,
 						best->feature = f;
 						best->bin = prev;
 						best->threshold = thr;
-						best->default_left = miss_w > 0.0 ? mleft : (nl >= nr);
+						best->default_left = miss_rows > 0 ? mleft : (nl >= nr);
 					}
 				}
 			}
-			left_w += tot[bin];
+			if (classif)
+			{
+				bin_w = 0.0;
+				for (int c = 0; c < k; c++)
+				{
+					left[c] += hist[bin * k + c];
+					bin_w += hist[bin * k + c];
+					hist[bin * k + c] = 0.0;
+				}
+			}
+			else
+			{
+				left[0] += hist[bin];
+				bin_w = tot[bin];
+				hist[bin] = 0.0;
+				tot[bin] = 0.0;
+			}
+			left_w += bin_w;
 			left_rows += rows[bin];
-			for (int c = 0; c < k; c++)
-				t->left[c] += hist[bin * k + c];
+			rows[bin] = 0;
 			prev = bin;
+			/* no later boundary can leave min_leaf rows on the right */
+			if (node_rows - left_rows < min_leaf)
+			{
+				/* clear what is left of the histogram, then stop */
+				while (m != 0)
+				{
+					int			b2 = wi * 64 + __builtin_ctzll(m);
+
+					m &= m - 1;
+					rows[b2] = 0;
+					tot[b2] = 0.0;
+					for (int c = 0; c < k; c++)
+						hist[b2 * k + c] = 0.0;
+				}
+				for (int w2 = wi + 1; w2 < HIST_SLOTS / 64; w2++)
+					for (uint64_t m2 = bits[w2]; m2 != 0; m2 &= m2 - 1)
+					{
+						int			b2 = w2 * 64 + __builtin_ctzll(m2);
+
+						rows[b2] = 0;
+						tot[b2] = 0.0;
+						for (int c = 0; c < k; c++)
+							hist[b2 * k + c] = 0.0;
+					}
+				wi = HIST_SLOTS / 64;
+				break;
+			}
 		}
 	}
 
-	/* clear what this feature touched */
-	for (int it = 0; it < nt; it++)
-	{
-		int			bin = t->touched[it];
-
-		tot[bin] = 0.0;
-		rows[bin] = 0;
-		memset(hist + (size_t) bin * k, 0, sizeof(double) * k);
-	}
-	tot[MISSING_BIN] = 0.0;
 	rows[MISSING_BIN] = 0;
-	memset(hist + (size_t) MISSING_BIN * k, 0, sizeof(double) * k);
+	tot[MISSING_BIN] = 0.0;
+	for (int c = 0; c < k; c++)
+		hist[MISSING_BIN * k + c] = 0.0;
 }
 
 /* Grow one tree from the in-bag rows; returns its depth, or -1 on a limit. */
@@ -444,30 +487,26 @@ grow_tree(Trainer *t, PmedRng *rng)
 			t->node_sum[c] = 0.0;
 		if (t->classif)
 		{
-			int			first = t->yc[t->idx[it.start]];
+			int			first = t->pc[it.start];
 
 			for (int32_t i = it.start; i < it.end; i++)
 			{
-				int32_t		r = t->idx[i];
-
-				node_w += t->w[r];
-				t->node_sum[t->yc[r]] += t->w[r];
-				if (t->yc[r] != first)
+				node_w += t->pw[i];
+				t->node_sum[t->pc[i]] += t->pw[i];
+				if (t->pc[i] != first)
 					pure = false;
 			}
 			parent = class_score(t->node_sum, k, node_w);
 		}
 		else
 		{
-			double		first = t->y[t->idx[it.start]];
+			double		first = t->py[it.start];
 
 			for (int32_t i = it.start; i < it.end; i++)
 			{
-				int32_t		r = t->idx[i];
-
-				node_w += t->w[r];
-				t->node_sum[0] += t->w[r] * t->y[r];
-				if (t->y[r] != first)
+				node_w += t->pw[i];
+				t->node_sum[0] += t->pw[i] * t->py[i];
+				if (t->py[i] != first)
 					pure = false;
 			}
 			parent = t->node_sum[0] * t->node_sum[0] / node_w;
@@ -513,9 +552,26 @@ grow_tree(Trainer *t, PmedRng *rng)
 				else
 				{
 					int32_t		tmp = t->idx[a];
+					double		tw = t->pw[a];
 
 					t->idx[a] = t->idx[b];
 					t->idx[b] = tmp;
+					t->pw[a] = t->pw[b];
+					t->pw[b] = tw;
+					if (t->classif)
+					{
+						int32_t		tc = t->pc[a];
+
+						t->pc[a] = t->pc[b];
+						t->pc[b] = tc;
+					}
+					else
+					{
+						double		ty = t->py[a];
+
+						t->py[a] = t->py[b];
+						t->py[b] = ty;
+					}
 					b--;
 				}
 			}
@@ -570,7 +626,6 @@ pmed_forest_leaf(const PmedForest *f, int t, const double *x)
  * so the processor overlaps the cache misses that dominate scoring deep
  * trees.  leaf[j] gets the leaf index tree t0 + j reaches.
  */
-#define FOREST_LANES 8
 
 static inline void
 walk_lanes(const PmedForest *f, int t0, int m, const double *x, int32_t *leaf)
@@ -592,6 +647,39 @@ walk_lanes(const PmedForest *f, int t0, int m, const double *x, int32_t *leaf)
 			if (code >= 0)
 			{
 				double		v = x[code >> 1];
+				int			right = (v > nd->threshold) | (isnan(v) & !(code & 1));
+
+				cur[j] = nd->child + right;
+				active = true;
+			}
+		}
+	}
+	for (int j = 0; j < m; j++)
+		leaf[j] = nodes[cur[j]].child;
+}
+
+/* Walk m rows (indices rows[] into row-major x) down tree t together. */
+static void
+walk_rows(const PmedForest *f, int t, int m, const double *x, const int32_t *rows, int32_t *leaf)
+{
+	const PmedForestNode *nodes = f->nodes;
+	const int	p = f->n_features;
+	int32_t		cur[FOREST_LANES];
+	bool		active = true;
+
+	for (int j = 0; j < m; j++)
+		cur[j] = f->tree_start[t];
+	while (active)
+	{
+		active = false;
+		for (int j = 0; j < m; j++)
+		{
+			const PmedForestNode *nd = &nodes[cur[j]];
+			int32_t		code = nd->code;
+
+			if (code >= 0)
+			{
+				double		v = x[(size_t) rows[j] * p + (code >> 1)];
 				int			right = (v > nd->threshold) | (isnan(v) & !(code & 1));
 
 				cur[j] = nd->child + right;
@@ -849,10 +937,14 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 
 	t.w = pmed_alloc_array(n, sizeof(double));
 	t.idx = pmed_alloc_array(n, sizeof(int32_t));
+	t.pw = pmed_alloc_array(n, sizeof(double));
+	if (classif)
+		t.pc = pmed_alloc_array(n, sizeof(int32_t));
+	else
+		t.py = pmed_alloc_array(n, sizeof(double));
 	t.hist = pmed_alloc_array((size_t) HIST_SLOTS * k, sizeof(double));
 	t.tot = pmed_alloc_array(HIST_SLOTS, sizeof(double));
 	t.rows = pmed_alloc_array(HIST_SLOTS, sizeof(int32_t));
-	t.touched = pmed_alloc_array(HIST_SLOTS, sizeof(int));
 	t.node_sum = pmed_alloc_array(k, sizeof(double));
 	t.left = pmed_alloc_array(k, sizeof(double));
 	t.miss = pmed_alloc_array(k, sizeof(double));
@@ -905,7 +997,14 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 		t.n_inbag = 0;
 		for (int32_t i = 0; i < n; i++)
 			if (t.w[i] > 0.0)
+			{
+				t.pw[t.n_inbag] = t.w[i];
+				if (classif)
+					t.pc[t.n_inbag] = t.yc[i];
+				else
+					t.py[t.n_inbag] = ds->y[i];
 				t.idx[t.n_inbag++] = i;
+			}
 
 		f->tree_start[tree] = t.n_nodes;
 		depth = grow_tree(&t, &rng);
@@ -926,16 +1025,29 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 		f->n_leaves = t.n_leaves;
 		if (oob_sum != NULL)
 		{
-			for (int32_t r = 0; r < n; r++)
-			{
-				const double *lv;
+			int32_t		rows[FOREST_LANES],
+						leaf[FOREST_LANES];
+			int			m = 0;
 
-				if (t.w[r] != 0.0)
+			for (int32_t r = 0; r <= n; r++)
+			{
+				if (r < n && t.w[r] != 0.0)
 					continue;
-				lv = t.leaf_values + (size_t) pmed_forest_leaf(f, tree, ds->x + (size_t) r * p) * k;
-				for (int c = 0; c < k; c++)
-					oob_sum[(size_t) r * k + c] += lv[c];
-				oob_cnt[r]++;
+				if (r < n)
+					rows[m++] = r;
+				if (m == FOREST_LANES || (r == n && m > 0))
+				{
+					walk_rows(f, tree, m, ds->x, rows, leaf);
+					for (int j = 0; j < m; j++)
+					{
+						const double *lv = t.leaf_values + (size_t) leaf[j] * k;
+
+						for (int c = 0; c < k; c++)
+							oob_sum[(size_t) rows[j] * k + c] += lv[c];
+						oob_cnt[rows[j]]++;
+					}
+					m = 0;
+				}
 			}
 		}
 		if (par->importance == PMED_FOREST_IMPORTANCE_PERMUTATION)
@@ -995,10 +1107,12 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 	pmed_free(t.yc);
 	pmed_free(t.w);
 	pmed_free(t.idx);
+	pmed_free(t.pw);
+	pmed_free(t.pc);
+	pmed_free(t.py);
 	pmed_free(t.hist);
 	pmed_free(t.tot);
 	pmed_free(t.rows);
-	pmed_free(t.touched);
 	pmed_free(t.node_sum);
 	pmed_free(t.left);
 	pmed_free(t.miss);
