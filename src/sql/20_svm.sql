@@ -5,11 +5,11 @@
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION pmed.svm_train_transfn(internal, float8[], anyelement) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION pmed.svm_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION pmed.svm_train_finalfn(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.svm_train_transfn(internal, float8[], anyelement) IS
     'transition function of pmed.svm_train';
 COMMENT ON FUNCTION pmed.svm_train_transfn(internal, float8[], anyelement, jsonb) IS
