@@ -96,15 +96,15 @@ SQL
 q -c "SELECT sum(f[1]) FROM score" >/dev/null   # warm the cache
 best() { local b=""; for _ in 1 2 3; do local t; t=$(timed "SET max_parallel_workers_per_gather = 0; $1"); if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi; done; echo "$b"; }
 floor=$(best "SELECT sum(f[1]) FROM score")
-lin=$(best "SELECT sum(pmed.predict(m, f)) FROM score, m_lin")
-base=$(best "SELECT sum(pmed.predict(m, f)) FROM score, m_base")
+lin=$(best "SELECT sum(pmed.predict((SELECT m FROM m_lin), f)) FROM score")
+base=$(best "SELECT sum(pmed.predict((SELECT m FROM m_base), f)) FROM score")
 row "scan floor sum(f[1]), $SCORE_ROWS rows" postgres "$(printf %.3f "$(echo "$floor / 1000" | bc -l)")" "-" "-"
 row "linear predict, $SCORE_ROWS rows" pmed "$(printf %.3f "$(echo "$lin / 1000" | bc -l)")" "-" "-"
 row "baseline predict (no-op model)" pmed "$(printf %.3f "$(echo "$base / 1000" | bc -l)")" "-" "-"
 ratios+=("baseline (no-op) scoring: predict / scan floor = $(printf %.2f "$(echo "$base / $floor" | bc -l)") (the per-call cost of the shared predict path)")
 ratios+=("linear scoring: predict / scan floor = $(printf %.2f "$(echo "$lin / $floor" | bc -l)")")
 rfloor=$(best "SELECT sum(f[1]) FROM score_rbf")
-rbf=$(timed "SET max_parallel_workers_per_gather = 0; SELECT sum(pmed.predict(m, f)) FROM score_rbf, m_b20k")
+rbf=$(timed "SET max_parallel_workers_per_gather = 0; SELECT sum(pmed.predict((SELECT m FROM m_b20k), f)) FROM score_rbf")
 nsv=$(q -c "SELECT pmed.model_info(m) ->> 'support_vectors' FROM m_b20k")
 row "scan floor, $RBF_SCORE_ROWS rows" postgres "$(printf %.3f "$(echo "$rfloor / 1000" | bc -l)")" "-" "-"
 row "rbf predict ($nsv SVs), $RBF_SCORE_ROWS rows" pmed "$(printf %.3f "$(echo "$rbf / 1000" | bc -l)")" "-" "$nsv"
