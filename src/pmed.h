@@ -10,6 +10,7 @@
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 #include "utils/jsonb.h"
 
 #include "core/model.h"
@@ -98,6 +99,9 @@ extern const PmedFamily pmed_interactions_family;
 
 /* ---- decoded models (model_cache.c) ---- */
 
+/* "svm", "forest", ... for a model kind. */
+extern const char *pmed_kind_name(int kind);
+
 /* Decode a model (ERROR XX001 when invalid) in the current context. */
 extern PmedModel *pmed_decode_model(bytea *raw);
 
@@ -121,6 +125,9 @@ extern const double *pmed_features_arg(FunctionCallInfo fcinfo, int argno, const
 extern int	pmed_class_index(const PmedModel *m, const char *label);
 
 /* ---- training aggregate (train_agg.c) ---- */
+
+/* Length of a 1-D float8 feature array; ERROR 22023 for empty or other shapes. */
+extern int	pmed_feature_array_length(ArrayType *arr);
 
 extern Datum pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family);
 extern Datum pmed_train_finalfn(FunctionCallInfo fcinfo, const PmedFamily *family);

@@ -117,7 +117,7 @@ pmed_put_i64(PmedWriter *w, int64_t v)
 void
 pmed_put_f64(PmedWriter *w, double v)
 {
-	uint64_t	bits;
+	uint64_t	bits = 0;
 
 	memcpy(&bits, &v, 8);
 	put_le(w, bits, 8);
@@ -264,7 +264,7 @@ get_le(PmedReader *r, uint64_t *v, int nbytes)
 bool
 pmed_get_u8(PmedReader *r, uint8_t *v)
 {
-	uint64_t	x;
+	uint64_t	x = 0;
 
 	if (!get_le(r, &x, 1))
 		return false;
@@ -275,7 +275,7 @@ pmed_get_u8(PmedReader *r, uint8_t *v)
 bool
 pmed_get_u16(PmedReader *r, uint16_t *v)
 {
-	uint64_t	x;
+	uint64_t	x = 0;
 
 	if (!get_le(r, &x, 2))
 		return false;
@@ -286,7 +286,7 @@ pmed_get_u16(PmedReader *r, uint16_t *v)
 bool
 pmed_get_u32(PmedReader *r, uint32_t *v)
 {
-	uint64_t	x;
+	uint64_t	x = 0;
 
 	if (!get_le(r, &x, 4))
 		return false;
@@ -314,7 +314,7 @@ pmed_get_i32(PmedReader *r, int32_t *v)
 bool
 pmed_get_i64(PmedReader *r, int64_t *v)
 {
-	uint64_t	x;
+	uint64_t	x = 0;
 
 	if (!get_le(r, &x, 8))
 		return false;
@@ -325,7 +325,7 @@ pmed_get_i64(PmedReader *r, int64_t *v)
 bool
 pmed_get_f64(PmedReader *r, double *v)
 {
-	uint64_t	bits;
+	uint64_t	bits = 0;
 
 	if (!get_le(r, &bits, 8))
 		return false;

@@ -132,5 +132,6 @@ pmed_model_decode_common(const void *data, size_t len, PmedModel *m,
 
 	if (!pmed_get_section(&c.payload, PMED_TAG_ALGO, algo) || !pmed_reader_done(&c.payload))
 		return err->status;
+	m->algo_crc = pmed_crc32c(0, algo->p, algo->left);
 	return PMED_OK;
 }

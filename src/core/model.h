@@ -66,6 +66,7 @@ typedef struct PmedModel
 	uint16_t	version;
 	uint32_t	crc;
 	size_t		size;			/* encoded bytes */
+	uint32_t	algo_crc;		/* CRC32C of the family payload: the learned parameters */
 	PmedSchema	schema;
 	char	   *meta_json;		/* a JSON object, written by the family */
 	void	   *algo;			/* family-specific decoded payload */

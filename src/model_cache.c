@@ -1,0 +1,206 @@
+/*
+ * model_cache.c - decode a model once per query, not once per row.
+ *
+ * Per-row functions keep the decoded model in fn_extra, keyed by the
+ * model's size and stored CRC32C (or by its TOAST pointer when it comes
+ * straight from a table, so the bytes are not even fetched again).
+ */
+#include "pmed.h"
+
+#include <math.h>
+#include <stdarg.h>
+
+#include "access/detoast.h"
+#include "catalog/pg_type.h"
+#include "utils/memutils.h"
+
+typedef struct ModelCache
+{
+	MemoryContext ctx;			/* holds the decoded model */
+	bool		valid;
+	bool		by_toast;		/* key is a TOAST pointer */
+	struct varatt_external toast;
+	size_t		size;
+	uint32		crc;
+	PmedModel  *model;
+	double	   *features;		/* per-row feature buffer */
+	int			features_len;
+} ModelCache;
+
+static const char *const kind_names[] = {
+	"unknown", "baseline", "svm", "forest", "cf", "content", "interactions"
+};
+
+const char *
+pmed_kind_name(int kind)
+{
+	return (kind >= 1 && kind <= PMED_KIND_MAX) ? kind_names[kind] : kind_names[0];
+}
+
+PmedModel *
+pmed_decode_model(bytea *raw)
+{
+	PmedModel  *m = palloc0(sizeof(PmedModel));
+	PmedReader	algo;
+	PmedError	err = {0};
+	const PmedFamily *family;
+
+	if (pmed_model_decode_common(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), m, &algo, &err) != PMED_OK)
+		pmed_report(&err);
+	family = pmed_family_for_kind(m->kind);
+	if (family == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("pmed models of kind \"%s\" are not supported by this build",
+						pmed_kind_name(m->kind))));
+	m->algo = family->decode(&algo, &m->schema, &err);
+	if (m->algo == NULL)
+	{
+		if (err.status == PMED_OK)
+			pmed_fail(&err, PMED_ERR_CORRUPT, "invalid pmed model: bad %s payload", family->name);
+		pmed_report(&err);
+	}
+	if (!pmed_reader_done(&algo))
+		pmed_report(&err);
+	return m;
+}
+
+static ModelCache *
+get_cache(FunctionCallInfo fcinfo)
+{
+	ModelCache *cache = (ModelCache *) fcinfo->flinfo->fn_extra;
+
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
+		cache->ctx = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "pmed model cache",
+										   ALLOCSET_DEFAULT_SIZES);
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	return cache;
+}
+
+static uint32
+stored_crc(const bytea *raw)
+{
+	const uint8 *b = (const uint8 *) VARDATA_ANY(raw);
+
+	if (VARSIZE_ANY_EXHDR(raw) < PMED_HEADER_SIZE)
+		return 0;
+	return (uint32) b[16] | ((uint32) b[17] << 8) | ((uint32) b[18] << 16) | ((uint32) b[19] << 24);
+}
+
+const PmedModel *
+pmed_cached_model(FunctionCallInfo fcinfo, int argno)
+{
+	ModelCache *cache = get_cache(fcinfo);
+	struct varlena *datum = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	bytea	   *raw;
+	MemoryContext old;
+
+	if (VARATT_IS_EXTERNAL_ONDISK(datum))
+	{
+		struct varatt_external toast;
+
+		VARATT_EXTERNAL_GET_POINTER(toast, datum);
+		if (cache->valid && cache->by_toast &&
+			memcmp(&toast, &cache->toast, sizeof(toast)) == 0)
+			return cache->model;
+		raw = (bytea *) detoast_attr(datum);
+		cache->by_toast = true;
+		cache->toast = toast;
+	}
+	else
+	{
+		raw = PG_GETARG_BYTEA_PP(argno);
+		if (cache->valid && !cache->by_toast &&
+			cache->size == VARSIZE_ANY_EXHDR(raw) && cache->crc == stored_crc(raw))
+			return cache->model;
+		cache->by_toast = false;
+	}
+
+	cache->valid = false;
+	MemoryContextReset(cache->ctx);
+	cache->features = NULL;
+	cache->features_len = 0;
+	old = MemoryContextSwitchTo(cache->ctx);
+	cache->model = pmed_decode_model(raw);
+	MemoryContextSwitchTo(old);
+	cache->size = VARSIZE_ANY_EXHDR(raw);
+	cache->crc = stored_crc(raw);
+	cache->valid = true;
+	return cache->model;
+}
+
+void
+pmed_require_kind(const PmedModel *m, const char *function, int n_kinds,...)
+{
+	va_list		ap;
+	StringInfoData wanted;
+
+	initStringInfo(&wanted);
+	va_start(ap, n_kinds);
+	for (int i = 0; i < n_kinds; i++)
+	{
+		int			kind = va_arg(ap, int);
+
+		if (kind == m->kind)
+		{
+			va_end(ap);
+			return;
+		}
+		appendStringInfo(&wanted, "%s%s", i == 0 ? "" : (i == n_kinds - 1 ? " or " : ", "),
+						 pmed_kind_name(kind));
+	}
+	va_end(ap);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s needs a %s model, not a %s model", function, wanted.data,
+					pmed_kind_name(m->kind))));
+}
+
+const double *
+pmed_features_arg(FunctionCallInfo fcinfo, int argno, const PmedModel *m)
+{
+	ModelCache *cache = get_cache(fcinfo);
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(argno);
+	int			n = pmed_feature_array_length(arr);
+	int			p = (int) m->schema.n_features;
+	bits8	   *nulls = ARR_NULLBITMAP(arr);
+	const double *src = (const double *) ARR_DATA_PTR(arr);
+
+	if (n != p)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wrong number of features: %d", n),
+				 errdetail("The model was trained on %d features.", p)));
+	if (cache->features_len < p)
+	{
+		cache->features = MemoryContextAlloc(cache->ctx, sizeof(double) * p);
+		cache->features_len = p;
+	}
+	for (int i = 0; i < p; i++)
+	{
+		if (nulls && !(nulls[i / 8] & (1 << (i % 8))))
+		{
+			cache->features[i] = NAN;
+			continue;
+		}
+		if (!isfinite(*src))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("feature %d is %s", i + 1, isnan(*src) ? "NaN" : "infinite"),
+					 errhint("Pass NULL for a missing value.")));
+		cache->features[i] = *src++;
+	}
+	return cache->features;
+}
+
+int
+pmed_class_index(const PmedModel *m, const char *label)
+{
+	for (uint32 k = 0; k < m->schema.n_classes; k++)
+		if (strcmp(m->schema.classes[k], label) == 0)
+			return (int) k;
+	return -1;
+}

@@ -1,0 +1,102 @@
+-- pmed: in-database machine learning for personalized medicine.
+-- This script is assembled from src/sql/*.sql by the Makefile.
+
+\echo Use "CREATE EXTENSION pmed" to load this file. \quit
+
+-- ---------------------------------------------------------------------------
+-- The shared training-aggregate state: combine, serialize, deserialize.
+-- Every supervised training aggregate (baseline, svm, forest) uses these, so
+-- parallel query and Citus can ship partial states between processes.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION pmed.train_combinefn(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_combinefn(internal, internal) IS
+    'combine two partial training states (internal to the training aggregates)';
+
+CREATE FUNCTION pmed.train_serialfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_serialfn(internal) IS
+    'serialize a partial training state (internal to the training aggregates)';
+
+CREATE FUNCTION pmed.train_deserialfn(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_deserialfn(bytea, internal) IS
+    'deserialize and validate a partial training state (internal to the training aggregates)';
+
+-- ---------------------------------------------------------------------------
+-- Baseline: class priors or the mean, the reference every model must beat.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION pmed.baseline_train_finalfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement) IS
+    'transition function of pmed.baseline_train';
+COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement, jsonb) IS
+    'transition function of pmed.baseline_train';
+COMMENT ON FUNCTION pmed.baseline_train_finalfn(internal) IS
+    'final function of pmed.baseline_train: fits and encodes the model';
+
+CREATE AGGREGATE pmed.baseline_train(float8[], anyelement) (
+    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.baseline_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+CREATE AGGREGATE pmed.baseline_train(float8[], anyelement, jsonb) (
+    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.baseline_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.baseline_train(float8[], anyelement) IS
+    'train a baseline model: class priors (classification) or the mean (regression)';
+COMMENT ON AGGREGATE pmed.baseline_train(float8[], anyelement, jsonb) IS
+    'train a baseline model with options: class priors (classification) or the mean (regression)';
+
+-- ---------------------------------------------------------------------------
+-- Using any supervised model.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION pmed.predict(model bytea, features float8[]) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.predict(bytea, float8[]) IS
+    'predicted value (regression) or class as a number (boolean/integer labels; 1/0 for a binary text label)';
+
+CREATE FUNCTION pmed.predict_label(model bytea, features float8[]) RETURNS text
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.predict_label(bytea, float8[]) IS
+    'predicted class label as text (any classifier)';
+
+CREATE FUNCTION pmed.predict_proba(model bytea, features float8[]) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.predict_proba(bytea, float8[]) IS
+    'probability of the positive class (binary classifiers)';
+
+CREATE FUNCTION pmed.predict_proba(model bytea, features float8[], label text) RETURNS float8
+    AS 'MODULE_PATHNAME', 'predict_proba_label' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.predict_proba(bytea, float8[], text) IS
+    'probability of the given class';
+
+CREATE FUNCTION pmed.explain(model bytea, features float8[],
+    OUT feature int, OUT name text, OUT value float8, OUT contribution float8)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 31;
+COMMENT ON FUNCTION pmed.explain(bytea, float8[]) IS
+    'per-feature contributions to one prediction; row 0 (base_value) is the expected output';
+
+CREATE FUNCTION pmed.feature_importance(model bytea,
+    OUT feature int, OUT name text, OUT importance float8)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 30;
+COMMENT ON FUNCTION pmed.feature_importance(bytea) IS
+    'importance of each feature in a model';
+
+CREATE FUNCTION pmed.model_info(model bytea) RETURNS jsonb
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.model_info(bytea) IS
+    'decode and validate any pmed model and describe it';

@@ -1,0 +1,55 @@
+# test/lib.sh - shared by test/run and test/demo: install what pmed needs,
+# build and install it, and start a throwaway PostgreSQL cluster.
+# Works as root (as CI runs it) and as an ordinary user with sudo.
+
+PG_MAJOR=${PG_MAJOR:-15}
+PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
+PACKAGES="build-essential postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
+  liblapack-dev libblas-dev libopenblas0-serial postgresql-$PG_MAJOR-pgtap
+  libtap-parser-sourcehandler-pgtap-perl libipc-run-perl"
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_packages() {
+	local missing=""
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+	done
+	if [ -n "$missing" ]; then
+		echo "== installing Debian packages:$missing"
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		# Keep Debian's own cluster from starting: we make our own.
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+	fi
+}
+
+build_and_install() {
+	echo "== building pmed"
+	make -s -j2 PG_CONFIG="$PGBIN/pg_config"
+	as_root make -s install PG_CONFIG="$PGBIN/pg_config" >/dev/null
+}
+
+# start_cluster: sets PGHOST, PGPORT, PGUSER, PGDATABASE and CLUSTER_DIR;
+# the cluster is stopped and removed when the calling script exits.
+start_cluster() {
+	CLUSTER_DIR=$(mktemp -d /tmp/pmed-cluster.XXXXXX)
+	PGPORT=${PMED_TEST_PORT:-$((55000 + RANDOM % 5000))}
+	local run=""
+	if [ "$(id -u)" = 0 ]; then
+		# initdb refuses root: the cluster belongs to the postgres user.
+		chown postgres "$CLUSTER_DIR"
+		run="su postgres -s /bin/sh -c"
+	else
+		run="sh -c"
+	fi
+	$run "$PGBIN/initdb -D '$CLUSTER_DIR/data' -A trust -U postgres -E UTF8 --locale=C.UTF-8 >'$CLUSTER_DIR/initdb.log' 2>&1" \
+		|| { cat "$CLUSTER_DIR/initdb.log"; return 1; }
+	$run "$PGBIN/pg_ctl -D '$CLUSTER_DIR/data' -l '$CLUSTER_DIR/server.log' -w \
+		-o \"-p $PGPORT -k '$CLUSTER_DIR' -c listen_addresses='' -c max_worker_processes=16 -c max_parallel_workers=8\" start >/dev/null" \
+		|| { cat "$CLUSTER_DIR/server.log"; return 1; }
+	STOP_CLUSTER="$run \"$PGBIN/pg_ctl -D '$CLUSTER_DIR/data' -m immediate stop >/dev/null 2>&1\"; rm -rf '$CLUSTER_DIR'"
+	trap 'eval "$STOP_CLUSTER"' EXIT
+	export PGHOST="$CLUSTER_DIR" PGPORT PGUSER=postgres PGDATABASE=postgres
+}
