@@ -198,6 +198,20 @@ pmed_option_text_array(Jsonb *options, const char *key, int *n)
 uint64
 pmed_option_seed(Jsonb *options)
 {
-	return (uint64) (int64) pmed_option_number(options, "seed", 0, -9007199254740992.0,
-											   9007199254740992.0);
+	double		seed = pmed_option_number(options, "seed", 0, -9007199254740992.0,
+										  9007199254740992.0);
+
+	if (seed != floor(seed))
+		pmed_option_error("seed", "The value must be an integer.");
+	return (uint64) (int64) seed;
+}
+
+void
+pmed_validate_common_options(Jsonb *options)
+{
+	int			n;
+
+	(void) pmed_option_seed(options);
+	(void) pmed_option_text_array(options, "feature_names", &n);
+	(void) pmed_option_string(options, "positive");
 }

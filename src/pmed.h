@@ -15,6 +15,11 @@
 
 #include "core/model.h"
 
+/* PostgreSQL 18 replaced pg_attribute_noreturn() with pg_noreturn. */
+#ifndef pg_attribute_noreturn
+#define pg_attribute_noreturn() __attribute__((noreturn))
+#endif
+
 /* ---- errors (errors.c) ---- */
 
 /* Raise the error a core call recorded, with the SQLSTATE of its status. */
@@ -43,6 +48,8 @@ extern const char *pmed_option_choice(Jsonb *options, const char *key, const cha
 extern char *pmed_option_string(Jsonb *options, const char *key);
 /* An array of strings, or NULL when absent; *n gets its length. */
 extern char **pmed_option_text_array(Jsonb *options, const char *key, int *n);
+/* Check the common keys: seed, feature_names, positive (task is checked by the aggregate). */
+extern void pmed_validate_common_options(Jsonb *options);
 /* "seed": integer, default 0. */
 extern uint64 pmed_option_seed(Jsonb *options);
 /* ERROR 22023 "invalid value for option \"key\"" with a detail. */

@@ -39,6 +39,7 @@ typedef struct TrainState
 	int64		n_rows;
 	int64		rows_skipped;
 	char	   *options_json;	/* the first row's options, as text */
+	Jsonb	   *options;		/* ... and as given, to compare later rows */
 	RowChunk   *head;
 	RowChunk   *tail;
 	StringInfoData arena;		/* text labels, NUL-terminated */
@@ -288,6 +289,7 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 
 		/* Options are validated once, on the first row. */
 		pmed_options_check_keys(options, family->option_keys, family->name);
+		pmed_validate_common_options(options);
 		(void) resolve_task(options, label_kind_for_type(label_type), family);
 		if (family->validate_options)
 			family->validate_options(options);
@@ -295,8 +297,26 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 		old = MemoryContextSwitchTo(aggcontext);
 		st = state_create(family->kind, label_kind_for_type(label_type));
 		if (options != NULL)
+		{
 			st->options_json = JsonbToCString(NULL, &options->root, VARSIZE(options));
+			st->options = (Jsonb *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(3));
+		}
 		MemoryContextSwitchTo(old);
+	}
+	else if (PG_NARGS() > 3)
+	{
+		/*
+		 * Options that change between rows would make the model depend on
+		 * the plan; comparing a few bytes per row is cheap.
+		 */
+		Jsonb	   *options = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
+
+		if ((options == NULL) != (st->options == NULL) ||
+			(options != NULL && (VARSIZE(options) != VARSIZE(st->options) ||
+								 memcmp(options, st->options, VARSIZE(options)) != 0)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("training options must be the same for every row")));
 	}
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))

@@ -1,0 +1,93 @@
+-- Invariants of the foundation: serial and parallel plans train the same
+-- model; every single-bit flip and every truncation of a real model is
+-- rejected with SQLSTATE XX001; the server survives all of it.
+BEGIN;
+SELECT plan(10);
+
+\i data/wdbc/load.sql
+
+CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+    result text := '';
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+        result := result || line || E'\n';
+    END LOOP;
+    RETURN result;
+END $$;
+
+-- Flip each bit in turn (or cut the model at each length) and count how
+-- many variants pmed.model_info and pmed.predict reject with XX001.
+CREATE FUNCTION pg_temp.rejected_variants(model bytea, how text) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+    n int := 0;
+    variant bytea;
+    total int := CASE how WHEN 'flip' THEN length(model) * 8 ELSE length(model) END;
+BEGIN
+    FOR i IN 0 .. total - 1 LOOP
+        variant := CASE how WHEN 'flip' THEN set_bit(model, i, 1 - get_bit(model, i))
+                            ELSE substr(model, 1, i) END;
+        BEGIN
+            PERFORM pmed.model_info(variant);
+        EXCEPTION WHEN data_corrupted THEN
+            BEGIN
+                PERFORM pmed.predict(variant, array_fill(1::float8, ARRAY[30]));
+            EXCEPTION WHEN data_corrupted THEN
+                n := n + 1;
+            END;
+        END;
+    END LOOP;
+    RETURN n;
+END $$;
+
+CREATE TEMP TABLE serial_model AS
+SELECT pmed.baseline_train(features, diagnosis, '{"feature_names": ["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q","r","s","t","u","v","w","x","y","z","aa","bb","cc","dd"]}') AS model
+FROM wdbc;
+
+SELECT is(pmed.rejected_variants, length(model) * 8, 'every single-bit flip of a model is rejected')
+FROM serial_model, pg_temp.rejected_variants(model, 'flip') AS pmed(rejected_variants);
+SELECT is(pmed.rejected_variants, length(model), 'every truncation of a model is rejected')
+FROM serial_model, pg_temp.rejected_variants(model, 'truncate') AS pmed(rejected_variants);
+SELECT throws_ok($$SELECT pmed.model_info(set_bit(model, 200, 1 - get_bit(model, 200))) FROM serial_model$$,
+                 'XX001', 'invalid pmed model: checksum mismatch', 'a flipped payload bit names the checksum');
+
+-- Serial and forced-parallel plans learn the same parameters.
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 4;
+SET LOCAL parallel_leader_participation = off;
+
+SELECT matches(pg_temp.plan_of($$SELECT pmed.baseline_train(features, diagnosis) FROM wdbc$$),
+               'Partial Aggregate', 'training runs as a parallel partial aggregate');
+SELECT is((SELECT pmed.model_info(pmed.baseline_train(features, diagnosis)) - 'training_seconds' - 'crc32c' FROM wdbc),
+          (SELECT pmed.model_info(pmed.baseline_train(features, diagnosis)) - 'training_seconds' - 'crc32c' FROM wdbc WHERE id > 0 OR id IS NULL),
+          'parallel training is repeatable');
+CREATE TEMP TABLE parallel_model AS
+SELECT pmed.baseline_train(features, diagnosis, '{"feature_names": ["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q","r","s","t","u","v","w","x","y","z","aa","bb","cc","dd"]}') AS model
+FROM wdbc;
+SELECT is(pmed.model_info(p.model) - 'training_seconds' - 'crc32c', pmed.model_info(s.model) - 'training_seconds' - 'crc32c',
+          'serial and parallel plans give the same model')
+FROM serial_model s, parallel_model p;
+
+-- Regression means are bit-identical whatever the row order.
+SELECT is((SELECT pmed.model_info(pmed.baseline_train(features, id::float8 / 7)) ->> 'parameters_crc32c' FROM wdbc),
+          (SELECT pmed.model_info(pmed.baseline_train(features, id::float8 / 7 ORDER BY id DESC)) ->> 'parameters_crc32c' FROM wdbc),
+          'row order does not change the learned mean by a single bit');
+RESET parallel_setup_cost;
+RESET max_parallel_workers_per_gather;
+
+-- Held-out evaluation: the baseline predicts the majority class, so its
+-- accuracy on any split is that class's share.
+SELECT is(round(avg((pmed.predict_label(m.model, w.features) = w.diagnosis)::int)::numeric, 4), 0.6274,
+          'baseline accuracy on all rows is the benign share 357/569')
+FROM serial_model m, wdbc w;
+
+-- Options must be constant across rows (partial states are compared).
+SELECT throws_ok($$SELECT pmed.baseline_train(features, diagnosis, json_build_object('seed', id)::jsonb) FROM wdbc$$,
+                 '22023', 'training options must be the same for every row', 'options that change between rows are an error');
+SELECT ok(true, 'the server is still up');
+
+SELECT * FROM finish();
+ROLLBACK;
