@@ -373,10 +373,15 @@ fit_knn(PmedCfModel *m, const double *w, const PmedCfParams *p)
 			double		den = norm[i] * norm[j] + p->shrinkage;
 
 			if (j != i && cnt[j] >= (uint32_t) p->min_support && den > 0 && dot[j] > 0)
+			{
+				/* cosine is at most 1; rounding can overshoot by an ulp */
+				double		sim = dot[j] / den;
+
 				heap_push(heap, &h, cap, (Scored)
 						  {
-						  j, dot[j] / den
+						  j, sim > 1.0 ? 1.0 : sim
 						  });
+			}
 		}
 		qsort(heap, h, sizeof(Scored), scored_cmp);
 		m->nbr_ptr[i] = (uint32_t) kept;
