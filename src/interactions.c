@@ -115,7 +115,11 @@ ddi_rate(PG_FUNCTION_ARGS)
 	size_t		n;
 	int64	   *drugs;
 
-	pmed_require_kind(m, "pmed.ddi_rate", 1, PMED_KIND_INTERACTIONS);
+	if (m->kind != PMED_KIND_INTERACTIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("interactions must be a model from pmed.interactions_train, not a %s model",
+						pmed_kind_name(m->kind))));
 	drugs = pmed_bigint_array(arr, &n);
 	PG_RETURN_FLOAT8(pmed_ddi_rate(m->algo, drugs, n));
 }
