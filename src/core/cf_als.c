@@ -75,21 +75,24 @@ solve_row(const double *F, const double *G, uint32_t k, const uint32_t *idx,
 				info = 0;
 	double		one = 1.0;
 
+	double	   *restrict A = wk->A;
+	double	   *restrict bb = wk->b;
+
 	if (explicit_fb)
-		memset(wk->A, 0, sizeof(double) * k * k);
+		memset(A, 0, sizeof(double) * k * k);
 	else
-		memcpy(wk->A, G, sizeof(double) * k * k);
+		memcpy(A, G, sizeof(double) * k * k);
 	for (uint32_t f = 0; f < k; f++)
-		wk->A[f + (size_t) f * k] += reg;
-	memset(wk->b, 0, sizeof(double) * k);
+		A[f + (size_t) f * k] += reg;
+	memset(bb, 0, sizeof(double) * k);
 
 	for (size_t s = 0; s < n; s++)
 	{
-		const double *y = F + (size_t) idx[s] * k;
+		const double *restrict y = F + (size_t) idx[s] * k;
 		double		ws = w ? w[s] : 1.0;
 		double		scale,
 					rhs;
-		double	   *dst = wk->B + s * k;
+		double	   *restrict dst = wk->B + s * k;
 
 		if (explicit_fb)
 		{
@@ -102,10 +105,9 @@ solve_row(const double *F, const double *G, uint32_t k, const uint32_t *idx,
 			rhs = 1.0 + alpha * ws;
 		}
 		for (uint32_t f = 0; f < k; f++)
-		{
 			dst[f] = scale * y[f];
-			wk->b[f] += rhs * y[f];
-		}
+		for (uint32_t f = 0; f < k; f++)
+			bb[f] += rhs * y[f];
 	}
 	if (n > 0)
 		dsyrk_("U", "N", &ik, &in, &one, wk->B, &ik, &one, wk->A, &ik);
