@@ -55,7 +55,7 @@ def run_ranger(tr, te, task, mtry, min_leaf):
                           str(TREES), str(mtry), str(min_leaf)], capture_output=True, text=True)
     if out.returncode != 0:
         return None, None
-    s, m = out.stdout.split()
+    s, m = out.stdout.strip().splitlines()[-1].split()
     return float(s), float(m)
 
 
