@@ -624,11 +624,10 @@ pmed_forest_leaf(const PmedForest *f, int t, const double *x)
 /*
  * Walk up to FOREST_LANES trees at once: their node loads are independent,
  * so the processor overlaps the cache misses that dominate scoring deep
- * trees.  leaf[j] gets the leaf index tree t0 + j reaches.
+ * trees.  node[j] gets the leaf node tree t0 + j reaches.
  */
-
 static inline void
-walk_lanes(const PmedForest *f, int t0, int m, const double *x, int32_t *leaf)
+walk_lanes(const PmedForest *f, int t0, int m, const double *x, int32_t *node)
 {
 	const PmedForestNode *nodes = f->nodes;
 	int32_t		cur[FOREST_LANES];
@@ -655,7 +654,41 @@ walk_lanes(const PmedForest *f, int t0, int m, const double *x, int32_t *leaf)
 		}
 	}
 	for (int j = 0; j < m; j++)
-		leaf[j] = nodes[cur[j]].child;
+		node[j] = cur[j];
+}
+
+/*
+ * Sum over the trees of the value a leaf node keeps in its threshold slot
+ * (decoded or trained forests with one or two outputs: the value, or the
+ * probability of class 1), so scoring touches no second array.
+ */
+static double
+leaf_value_sum(const PmedForest *f, const double *x)
+{
+	double		s = 0.0;
+	int32_t		node[FOREST_LANES];
+
+	for (int t = 0; t < f->n_trees; t += FOREST_LANES)
+	{
+		int			m = f->n_trees - t < FOREST_LANES ? f->n_trees - t : FOREST_LANES;
+
+		walk_lanes(f, t, m, x, node);
+		for (int j = 0; j < m; j++)
+			s += f->nodes[node[j]].threshold;
+	}
+	return s;
+}
+
+/* Put each leaf's last output in its (otherwise unused) threshold slot. */
+static void
+cache_leaf_values(PmedForest *f)
+{
+	int			k = f->n_outputs;
+
+	for (int32_t i = 0; i < f->n_nodes; i++)
+		if (f->nodes[i].code == PMED_FOREST_LEAF)
+			f->nodes[i].threshold = k <= 2 ?
+				f->leaf_values[(size_t) f->nodes[i].child * k + (k - 1)] : 0.0;
 }
 
 /* Walk m rows (indices rows[] into row-major x) down tree t together. */
@@ -695,18 +728,29 @@ void
 pmed_forest_predict(const PmedForest *f, const double *x, double *out)
 {
 	int			k = f->n_outputs;
-	int32_t		leaf[FOREST_LANES];
+	int32_t		node[FOREST_LANES];
 
+	if (k == 1)
+	{
+		out[0] = leaf_value_sum(f, x) / f->n_trees;
+		return;
+	}
+	if (k == 2)
+	{
+		out[1] = leaf_value_sum(f, x) / f->n_trees;
+		out[0] = 1.0 - out[1];
+		return;
+	}
 	for (int c = 0; c < k; c++)
 		out[c] = 0.0;
 	for (int t = 0; t < f->n_trees; t += FOREST_LANES)
 	{
 		int			m = f->n_trees - t < FOREST_LANES ? f->n_trees - t : FOREST_LANES;
 
-		walk_lanes(f, t, m, x, leaf);
+		walk_lanes(f, t, m, x, node);
 		for (int j = 0; j < m; j++)
 		{
-			const double *lv = f->leaf_values + (size_t) leaf[j] * k;
+			const double *lv = f->leaf_values + (size_t) f->nodes[node[j]].child * k;
 
 			for (int c = 0; c < k; c++)
 				out[c] += lv[c];
@@ -731,20 +775,7 @@ double
 pmed_forest_predict_one(const PmedForest *f, const double *x)
 {
 	if (f->n_outputs == 1 && f->task == PMED_TASK_REGRESSION)
-	{
-		double		s = 0.0;
-		int32_t		leaf[FOREST_LANES];
-
-		for (int t = 0; t < f->n_trees; t += FOREST_LANES)
-		{
-			int			m = f->n_trees - t < FOREST_LANES ? f->n_trees - t : FOREST_LANES;
-
-			walk_lanes(f, t, m, x, leaf);
-			for (int j = 0; j < m; j++)
-				s += f->leaf_values[leaf[j]];
-		}
-		return s / f->n_trees;
-	}
+		return leaf_value_sum(f, x) / f->n_trees;
 	else
 	{
 		double		buf[64];
@@ -1116,6 +1147,7 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 	pmed_free(t.node_sum);
 	pmed_free(t.left);
 	pmed_free(t.miss);
+	cache_leaf_values(f);
 	*out = f;
 	return PMED_OK;
 }
@@ -1140,7 +1172,7 @@ pmed_forest_encode(const PmedForest *f, PmedWriter *w)
 
 		pmed_put_i32(w, nd->code);
 		pmed_put_i32(w, nd->child);
-		pmed_put_f64(w, nd->threshold);
+		pmed_put_f64(w, nd->code == PMED_FOREST_LEAF ? 0.0 : nd->threshold);
 		pmed_put_f64(w, f->cover[i]);
 	}
 	pmed_put_u32(w, (uint32_t) f->n_leaves);
@@ -1275,6 +1307,7 @@ pmed_forest_decode(PmedReader *r, int n_features, int n_classes, PmedError *err)
 	}
 	pmed_free(parented);
 	pmed_free(depth);
+	cache_leaf_values(f);
 	(void) err;
 	return f;
 }
