@@ -171,6 +171,15 @@ def main():
     print("| scan floor: SELECT sum(f[1]) | %.3f | |" % floor)
     psql("DROP TABLE IF EXISTS fb_gen_model_d10;\n"
          "CREATE TABLE fb_gen_model_d10 AS SELECT pmed.forest_train(f, yc, '{\"trees\": %d, \"max_depth\": 10, \"seed\": 7}') AS m FROM fb_gen_train;\n" % TREES)
+    psql("DROP TABLE IF EXISTS fb_wdbc_score;\n"
+         "CREATE TABLE fb_wdbc_score AS SELECT f FROM fb_wdbc_train, generate_series(1, %d) g LIMIT %d;\n"
+         "VACUUM ANALYZE fb_wdbc_score;\n" % (SCORE_ROWS // 400 + 1, SCORE_ROWS))
+    wfloor, _ = psql(pre + "SELECT sum(f[1]) FROM fb_wdbc_score;\n" * 2, timing=True)
+    wsecs, _ = psql(pre + "SELECT sum(pmed.predict_proba((SELECT m FROM fb_wdbc_model_class), f)) FROM fb_wdbc_score;\n" * 2,
+                    timing=True)
+    print("| scan floor, WDBC rows repeated | %.3f | |" % wfloor)
+    print("| pmed.predict_proba, WDBC forest (%s nodes) | %.3f | %.3f |"
+          % (psql("SELECT pmed.model_info(m)->>'nodes' FROM fb_wdbc_model_class;\n")[0], wsecs, wsecs - wfloor))
     for label, q in (("pmed.predict, classification forest", "SELECT sum(pmed.predict((SELECT m FROM fb_gen_model_class), f)) FROM fb_score"),
                      ("pmed.predict_proba, classification forest", "SELECT sum(pmed.predict_proba((SELECT m FROM fb_gen_model_class), f)) FROM fb_score"),
                      ("pmed.predict, regression forest", "SELECT sum(pmed.predict((SELECT m FROM fb_gen_model_reg), f)) FROM fb_score"),
@@ -184,7 +193,7 @@ def main():
     print("\nforest sizes (nodes|mean of tree depths): classification %s, regression %s, classification max_depth 10 %s"
           " (its test accuracy %s)" % (info[0], info[1], info[2], info[3]))
     psql("DROP TABLE fb_score, fb_gen_train, fb_gen_test, fb_wdbc_train, fb_wdbc_test, "
-         "fb_gen_model_class, fb_gen_model_reg, fb_gen_model_d10, fb_wdbc_model_class;\n")
+         "fb_gen_model_class, fb_gen_model_reg, fb_gen_model_d10, fb_wdbc_model_class, fb_wdbc_score;\n")
 
 
 if __name__ == "__main__":
