@@ -18,7 +18,7 @@ REGRESS_OPTS = --inputdir=. --load-extension=pmed
 
 PG_CPPFLAGS = -I$(srcdir)/src -Wno-declaration-after-statement
 SHLIB_LINK = -llapack -lblas -lm
-EXTRA_CLEAN = test/unit/bin
+EXTRA_CLEAN = test/unit/bin test/fuzz/bin
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -45,6 +45,17 @@ test/unit/bin/libpmedcore.a: $(UNIT_CORE_OBJS)
 
 test/unit/bin/%: test/unit/%.c test/unit/bin/libpmedcore.a test/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ $< test/unit/bin/libpmedcore.a -llapack -lblas -lm
+
+# The replay test includes the fuzz harness.
+test/unit/bin/test_fuzz_replay: test/fuzz/fuzz_models.c
+
+# libFuzzer build of the model-decoder harness (clang): `make fuzz`, then
+# test/fuzz/bin/fuzz_models <corpus dir> (README, "Development").
+.PHONY: fuzz
+fuzz: $(CORE_SRCS) test/fuzz/fuzz_models.c
+	@mkdir -p test/fuzz/bin
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core -o test/fuzz/bin/fuzz_models \
+		test/fuzz/fuzz_models.c $(CORE_SRCS) -llapack -lblas -lm
 
 .PHONY: unittest
 unittest: $(UNIT_TESTS)
