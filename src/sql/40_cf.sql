@@ -1,0 +1,121 @@
+
+-- ---------------------------------------------------------------------------
+-- Drug recommendation: collaborative filtering (item_knn, ALS), content
+-- profiles, drug-drug interaction sets, and pmed.recommend.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION pmed.rec_combinefn(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.rec_combinefn(internal, internal) IS
+    'combine two partial recommender training states (internal to cf_train, content_train, interactions_train)';
+
+CREATE FUNCTION pmed.rec_serialfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.rec_serialfn(internal) IS
+    'serialize a partial recommender training state';
+
+CREATE FUNCTION pmed.rec_deserialfn(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.rec_deserialfn(bytea, internal) IS
+    'deserialize and validate a partial recommender training state';
+
+-- cf_train(patient, item [, weight [, options]])
+CREATE FUNCTION pmed.cf_train_transfn(internal, bigint, bigint) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION pmed.cf_train_transfn(internal, bigint, bigint, float8) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION pmed.cf_train_transfn(internal, bigint, bigint, float8, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION pmed.cf_train_finalfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.cf_train_transfn(internal, bigint, bigint) IS
+    'transition function of pmed.cf_train';
+COMMENT ON FUNCTION pmed.cf_train_transfn(internal, bigint, bigint, float8) IS
+    'transition function of pmed.cf_train';
+COMMENT ON FUNCTION pmed.cf_train_transfn(internal, bigint, bigint, float8, jsonb) IS
+    'transition function of pmed.cf_train';
+COMMENT ON FUNCTION pmed.cf_train_finalfn(internal) IS
+    'final function of pmed.cf_train: sorts the (patient, item, weight) rows, fits and encodes';
+
+CREATE AGGREGATE pmed.cf_train(patient bigint, item bigint) (
+    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.cf_train_finalfn,
+    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
+    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE pmed.cf_train(patient bigint, item bigint, weight float8) (
+    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.cf_train_finalfn,
+    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
+    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE pmed.cf_train(patient bigint, item bigint, weight float8, options jsonb) (
+    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.cf_train_finalfn,
+    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
+    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.cf_train(bigint, bigint) IS
+    'train an item_knn collaborative-filtering model from (patient, item) pairs';
+COMMENT ON AGGREGATE pmed.cf_train(bigint, bigint, float8) IS
+    'train an item_knn collaborative-filtering model from weighted (patient, item) pairs';
+COMMENT ON AGGREGATE pmed.cf_train(bigint, bigint, float8, jsonb) IS
+    'train a collaborative-filtering model (method item_knn or als) from weighted (patient, item) pairs';
+
+-- content_train(item, features [, options])
+CREATE FUNCTION pmed.content_train_transfn(internal, bigint, float8[]) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION pmed.content_train_transfn(internal, bigint, float8[], jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION pmed.content_train_finalfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.content_train_transfn(internal, bigint, float8[]) IS
+    'transition function of pmed.content_train';
+COMMENT ON FUNCTION pmed.content_train_transfn(internal, bigint, float8[], jsonb) IS
+    'transition function of pmed.content_train';
+COMMENT ON FUNCTION pmed.content_train_finalfn(internal) IS
+    'final function of pmed.content_train: builds the normalised item profiles';
+
+CREATE AGGREGATE pmed.content_train(item bigint, features float8[]) (
+    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.content_train_finalfn,
+    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
+    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE pmed.content_train(item bigint, features float8[], options jsonb) (
+    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.content_train_finalfn,
+    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
+    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.content_train(bigint, float8[]) IS
+    'train a content-based recommender from item feature vectors';
+COMMENT ON AGGREGATE pmed.content_train(bigint, float8[], jsonb) IS
+    'train a content-based recommender from item feature vectors, with options (standardize, feature_names)';
+
+-- interactions_train(drug_a, drug_b)
+CREATE FUNCTION pmed.interactions_train_transfn(internal, bigint, bigint) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION pmed.interactions_train_finalfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.interactions_train_transfn(internal, bigint, bigint) IS
+    'transition function of pmed.interactions_train';
+COMMENT ON FUNCTION pmed.interactions_train_finalfn(internal) IS
+    'final function of pmed.interactions_train: sorts and merges the symmetric pairs';
+
+CREATE AGGREGATE pmed.interactions_train(drug_a bigint, drug_b bigint) (
+    SFUNC = pmed.interactions_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.interactions_train_finalfn,
+    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
+    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.interactions_train(bigint, bigint) IS
+    'build a set of interacting drug pairs (symmetric; self pairs ignored, duplicates merged)';
+
+CREATE FUNCTION pmed.ddi_rate(drugs bigint[], interactions bytea) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.ddi_rate(bigint[], bytea) IS
+    'share of interacting pairs among all unordered pairs of distinct drugs (0 under two drugs)';
+
+CREATE FUNCTION pmed.recommend(model bytea, patient bigint, k int DEFAULT 10,
+    exclude bigint[] DEFAULT NULL, interactions bytea DEFAULT NULL)
+    RETURNS TABLE(item bigint, score float8)
+    AS 'MODULE_PATHNAME', 'recommend_patient' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION pmed.recommend(bytea, bigint, int, bigint[], bytea) IS
+    'top-k items for a patient the model was trained on (unknown patient: most popular items)';
+
+CREATE FUNCTION pmed.recommend(model bytea, history bigint[], k int DEFAULT 10,
+    exclude bigint[] DEFAULT NULL, interactions bytea DEFAULT NULL)
+    RETURNS TABLE(item bigint, score float8)
+    AS 'MODULE_PATHNAME', 'recommend_history' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION pmed.recommend(bytea, bigint[], int, bigint[], bytea) IS
+    'top-k items for a patient given by current drugs (fold-in; cf or content model)';

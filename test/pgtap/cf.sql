@@ -1,0 +1,134 @@
+-- Drug recommendation end to end: real MIMIC-III demo evaluation (item_knn and
+-- ALS beat popularity), the interaction filter, serial vs forced-parallel
+-- training, SQLSTATEs of bad input, corrupt models, cancellation.
+BEGIN;
+SELECT plan(23);
+
+\i data/mimic-iii-demo/load.sql
+\i data/ddi/load.sql
+\i data/mimic-iii-demo/evaluate_setup.sql
+
+CREATE TEMP TABLE ev_score AS
+SELECT method, avg(pmed.precision_at_k(rec, target, 10)) AS p10,
+       avg(pmed.recall_at_k(rec, target, 10)) AS r10,
+       avg(pmed.ddi_rate(rec, (SELECT model FROM ev_ddi))) AS ddi
+FROM ev_recs GROUP BY method;
+
+SELECT is((SELECT count(*) FROM ev_cases), 26::bigint, 'one admission in five held out: 26 cases');
+SELECT cmp_ok((SELECT p10 FROM ev_score WHERE method = 'item_knn'), '>',
+              (SELECT p10 FROM ev_score WHERE method = 'popularity'),
+              'item_knn beats popularity on precision@10 (MIMIC-III demo, held-out fold)');
+SELECT cmp_ok((SELECT p10 FROM ev_score WHERE method = 'als'), '>',
+              (SELECT p10 FROM ev_score WHERE method = 'popularity'),
+              'ALS beats popularity on precision@10 (MIMIC-III demo, held-out fold)');
+SELECT cmp_ok((SELECT r10 FROM ev_score WHERE method = 'item_knn'), '>',
+              (SELECT r10 FROM ev_score WHERE method = 'popularity'),
+              'item_knn beats popularity on recall@10');
+SELECT is((SELECT count(*) FROM ev_recs WHERE rec && given), 0::bigint,
+          'no recommendation repeats a drug the admission already has');
+SELECT is((SELECT count(*) FROM ev_recs WHERE cardinality(rec) <> 10 AND method <> 'content'), 0::bigint,
+          'ten recommendations per case');
+SELECT is((SELECT ddi FROM ev_score WHERE method = 'item_knn + ddi filter'), 0::float8,
+          'with the interaction filter the recommended drugs never interact with each other');
+SELECT is((SELECT count(*) FROM ev_recs r, mimic_ddi d
+           WHERE r.method = 'item_knn + ddi filter'
+             AND ((d.drug_a = ANY (r.rec) AND d.drug_b = ANY (r.given || r.rec))
+               OR (d.drug_b = ANY (r.rec) AND d.drug_a = ANY (r.given || r.rec)))), 0::bigint,
+          'nor with the drugs the admission already has');
+
+SELECT is((SELECT pmed.model_info(model) ->> 'items' FROM ev_models WHERE method = 'item_knn'),
+          (SELECT count(DISTINCT drug_id)::text FROM ev_split WHERE NOT held_out),
+          'model_info counts the training drugs');
+
+-- ---- serial and forced-parallel plans give models that recommend the same items ----
+CREATE TABLE cf_big AS
+SELECT p::bigint AS patient, pmed.fold(p * 1000 + j, 400, 3)::bigint AS drug, (1 + j % 3)::float8 AS w
+FROM generate_series(1, 3000) p, generate_series(1, 15) j;
+ANALYZE cf_big;
+
+CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE line text; result text := '';
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP result := result || line || E'\n'; END LOOP;
+    RETURN result;
+END $$;
+
+CREATE TEMP TABLE cf_serial AS
+SELECT 'knn' AS m, pmed.cf_train(patient, drug, w, '{"neighbors": 30}') AS model FROM cf_big
+UNION ALL SELECT 'als', pmed.cf_train(patient, drug, w, '{"method": "als", "factors": 8, "iterations": 5}') FROM cf_big;
+
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 4;
+SET LOCAL parallel_leader_participation = off;
+SELECT matches(pg_temp.plan_of($$SELECT pmed.cf_train(patient, drug, w, '{"neighbors": 30}') FROM cf_big$$),
+               'Partial Aggregate', 'EXPLAIN shows a Partial Aggregate for cf_train');
+CREATE TEMP TABLE cf_par AS
+SELECT 'knn' AS m, (SELECT pmed.cf_train(patient, drug, w, '{"neighbors": 30}') FROM cf_big) AS model
+UNION ALL SELECT 'als', (SELECT pmed.cf_train(patient, drug, w, '{"method": "als", "factors": 8, "iterations": 5}') FROM cf_big);
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+RESET parallel_leader_participation;
+
+SELECT is((SELECT count(*) FROM cf_serial s JOIN cf_par p USING (m)
+           CROSS JOIN generate_series(1, 3000, 37) pt
+           WHERE ARRAY(SELECT item FROM pmed.recommend(s.model, pt::bigint, 10))
+              IS DISTINCT FROM ARRAY(SELECT item FROM pmed.recommend(p.model, pt::bigint, 10))), 0::bigint,
+          'serial and parallel item_knn and ALS models recommend the same items');
+SELECT is((SELECT count(*) FROM cf_serial s JOIN cf_par p USING (m)
+           WHERE pmed.model_info(s.model) - 'training_seconds' - 'crc32c'
+                 IS DISTINCT FROM pmed.model_info(p.model) - 'training_seconds' - 'crc32c'), 0::bigint,
+          'and are the same model: equal parameters checksum and metadata (apart from the training time)');
+
+-- ---- bad input: SQLSTATEs ----
+SELECT throws_ok($$SELECT pmed.cf_train(1, 2, -1.0)$$, '22023', NULL, 'negative weight: 22023');
+SELECT throws_ok($$SELECT pmed.cf_train(1, 2, 'NaN')$$, '22023', NULL, 'NaN weight: 22023');
+SELECT throws_ok($$SELECT pmed.cf_train(1, 2, 1.0, '{"method": "svd"}')$$, '22023', NULL, 'unknown method: 22023');
+SELECT throws_ok($$SELECT * FROM pmed.recommend((SELECT model FROM ev_models WHERE method = 'item_knn'), 1::bigint, 0)$$,
+                 '22023', NULL, 'k = 0: 22023');
+SELECT throws_ok($$SELECT * FROM pmed.recommend((SELECT model FROM ev_models WHERE method = 'item_knn'), 1::bigint, 2000000000)$$,
+                 '54000', NULL, 'absurd k: 54000');
+SELECT throws_ok($$SELECT * FROM pmed.recommend((SELECT pmed.baseline_train(ARRAY[x], x > 1) FROM generate_series(1, 3) x), 1::bigint)$$,
+                 '22023', NULL, 'a non-recommender model: 22023');
+SELECT throws_ok($$SELECT * FROM pmed.recommend((SELECT pmed.cf_train(patient, drug, w, '{"store_patients": false}') FROM cf_big), 1::bigint)$$,
+                 '22023', NULL, 'a patient-less model asked for a patient: 22023');
+SELECT throws_ok($$SELECT pmed.content_train(1, '{1, NULL}'::float8[])$$, '22023', NULL, 'NULL content feature: 22023');
+
+-- every truncation and every 8th bit flip of a small model is rejected (XX001)
+CREATE FUNCTION pg_temp.rejected(model bytea, how text) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE n int := 0; v bytea;
+        total int := CASE how WHEN 'flip' THEN length(model) * 8 ELSE length(model) END;
+BEGIN
+    FOR i IN 0 .. total - 1 LOOP
+        IF how = 'flip' AND i % 8 <> 3 THEN CONTINUE; END IF;
+        v := CASE how WHEN 'flip' THEN set_bit(model, i, 1 - get_bit(model, i)) ELSE substr(model, 1, i) END;
+        BEGIN
+            PERFORM * FROM pmed.recommend(v, ARRAY[10]::bigint[]);
+        EXCEPTION WHEN data_corrupted THEN n := n + 1;
+        END;
+    END LOOP;
+    RETURN n;
+END $$;
+CREATE TEMP TABLE cf_small AS
+SELECT pmed.cf_train(p, d, 1.0, '{"method": "als", "factors": 2, "iterations": 2}') AS model
+FROM (VALUES (1, 10), (1, 11), (2, 10), (2, 12), (3, 11)) v(p, d);
+SELECT is(pg_temp.rejected(model, 'cut'), length(model), 'every truncation of a CF model: XX001') FROM cf_small;
+SELECT is(pg_temp.rejected(model, 'flip'), length(model), 'a flipped bit in every byte of a CF model: XX001') FROM cf_small;
+
+-- training is cancellable (throws_ok cannot catch a cancel: WHEN OTHERS excludes it)
+CREATE FUNCTION pg_temp.cancelled_state() RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pmed.cf_train(patient, drug, w, '{"method": "als", "factors": 64, "iterations": 1000}') FROM cf_big;
+    RETURN 'finished';
+EXCEPTION WHEN query_canceled THEN
+    RETURN SQLSTATE;
+END $$;
+SET LOCAL statement_timeout = '200ms';
+SELECT is(pg_temp.cancelled_state(), '57014', 'statement_timeout cancels ALS training: 57014');
+RESET statement_timeout;
+
+SELECT * FROM finish();
+ROLLBACK;
