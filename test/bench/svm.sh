@@ -105,6 +105,10 @@ row "linear predict, $SCORE_ROWS rows" pmed "$(printf %.3f "$(echo "$lin / 1000"
 row "baseline predict (no-op model)" pmed "$(printf %.3f "$(echo "$base / 1000" | bc -l)")" "-" "-"
 ratios+=("baseline (no-op) scoring: predict / scan floor = $(printf %.2f "$(echo "$base / $floor" | bc -l)") (the per-call cost of the shared predict path)")
 ratios+=("linear scoring: predict / scan floor = $(printf %.2f "$(echo "$lin / $floor" | bc -l)")")
+small=$(best "SELECT sum(pmed.predict((SELECT m FROM m_wdbc_train), f)) FROM score")
+snsv=$(q -c "SELECT pmed.model_info(m) ->> 'support_vectors' FROM m_wdbc_train")
+row "rbf predict ($snsv SVs), $SCORE_ROWS rows" pmed "$(printf %.3f "$(echo "$small / 1000" | bc -l)")" "-" "$snsv"
+ratios+=("rbf scoring ($snsv SVs, WDBC model): $(printf %.0f "$(echo "$SCORE_ROWS / ($small / 1000)" | bc -l)") rows/s, predict / scan floor = $(printf %.2f "$(echo "$small / $floor" | bc -l)")")
 rfloor=$(best "SELECT sum(f[1]) FROM score_rbf")
 rbf=$(timed "SET max_parallel_workers_per_gather = 0; SELECT sum(pmed.predict((SELECT m FROM m_b20k), f)) FROM score_rbf")
 nsv=$(q -c "SELECT pmed.model_info(m) ->> 'support_vectors' FROM m_b20k")
