@@ -3,7 +3,7 @@
 -- one test row); training can be cancelled; corrupt SVM models rejected;
 -- bad options and data raise the right SQLSTATE.
 BEGIN;
-SELECT plan(24);
+SELECT plan(26);
 
 \i data/wdbc/load.sql
 
@@ -96,6 +96,11 @@ SELECT throws_ok($$SELECT pmed.svm_train(features, CASE WHEN id = 3 THEN 'odd' E
 SELECT throws_ok($$SELECT pmed.predict(rbf, features[1:29]) FROM m, wdbc WHERE id = 1$$, '22023', NULL, 'wrong feature count');
 SELECT throws_ok($$SELECT pmed.svm_decision(pmed.baseline_train(features, diagnosis), ARRAY[1]::float8[]) FROM wdbc$$,
                  '22023', NULL, 'a non-svm model passed to pmed.svm_decision');
+SELECT throws_ok($$SELECT pmed.svm_decision(pmed.forest_train(features, diagnosis, '{"trees": 2}'), ARRAY[1]::float8[]) FROM wdbc$$,
+                 '22023', NULL, 'a forest model passed to pmed.svm_decision');
+SELECT throws_ok($$SELECT pmed.svm_decision(pmed.cf_train(p, i), ARRAY[1]::float8[])
+                   FROM (VALUES (1::bigint, 10::bigint), (1, 11), (2, 10), (2, 12), (3, 11)) t(p, i)$$,
+                 '22023', NULL, 'a CF model passed to pmed.svm_decision');
 
 -- ---- cancellation ----
 CREATE TEMP TABLE big AS

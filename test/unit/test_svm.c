@@ -126,10 +126,9 @@ test_xor(void)
 
 /* A random overlapping problem: solver optimality (KKT) within tol. */
 static void
-test_kkt(void)
+test_kkt_size(int l, double cache_mb)
 {
-	int			l = 300,
-				p = 5;
+	int			p = 5;
 	PmedSvmProblem prob;
 	PmedSvmSolution sol;
 	PmedError	err = {0};
@@ -157,7 +156,9 @@ test_kkt(void)
 					sy = 0;
 		bool		bounds = true;
 
-		CHECK(pmed_svm_smo(&prob, kern, gamma, tol, 0, 0.01, &sol, &err) == PMED_OK, "smo");
+		CHECK(pmed_svm_smo(&prob, kern, gamma, tol, 0, cache_mb, &sol, &err) == PMED_OK, "smo");
+		if (l > 1000)
+			CHECK(sol.iterations > 1000, "long enough to shrink: %lld iterations", (long long) sol.iterations);
 		for (int i = 0; i < l; i++)
 		{
 			double		G = -1,
@@ -224,6 +225,14 @@ test_kkt(void)
 	}
 	free(prob.z);
 	free(prob.y);
+}
+
+/* Small problem with a tiny cache (evictions); larger one that shrinks and unshrinks. */
+static void
+test_kkt(void)
+{
+	test_kkt_size(300, 0.01);
+	test_kkt_size(1500, 0.1);
 }
 
 /* Blobs: nc classes around distinct centres, with some missing values. */
