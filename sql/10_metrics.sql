@@ -148,6 +148,15 @@ SELECT pmed.fold('patient-1'::text, 10) AS t, pmed.fold('patient-1'::varchar, 10
        pmed.fold('patient-1'::char(12), 10) AS bpchar, pmed.fold('patient-1'::name, 10) AS nm;
 SELECT pmed.fold('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, 7) AS uuid, pmed.fold(date '2024-02-29', 7) AS date,
        pmed.fold(1.5::float8, 7) AS float8, pmed.fold(true, 7) AS bool, pmed.fold(12.50::numeric, 7) AS num;
+-- an enum hashes its label text (same fold as the text patient-1: 6); a domain hashes as
+-- its base type (same fold as 42: 3)
+CREATE TYPE fold_mood AS ENUM ('calm', 'patient-1');
+CREATE DOMAIN fold_id AS bigint;
+SELECT pmed.fold('patient-1'::fold_mood, 10) AS enum, pmed.fold(42::fold_id, 5) AS domain;
+-- jsonb hashes its normalized text: key order and spacing do not matter
+SELECT pmed.fold('{"b": 1, "a": [1, 2]}'::jsonb, 1000) = pmed.fold('{"a":[1,2],"b":1}'::jsonb, 1000) AS jsonb_same;
+DROP DOMAIN fold_id;
+DROP TYPE fold_mood;
 -- every fold in [0, folds)
 SELECT min(pmed.fold(x, 3)), max(pmed.fold(x, 3)) FROM generate_series(1, 1000) x;
 -- balance over 10000 keys: each of 5 folds holds 2000 +- 6% (the binomial standard deviation
@@ -211,3 +220,26 @@ SELECT abs(pmed.auc(score, pos) - 0.9183069576739418) < 1e-12 AS auc,
 FROM sk;
 -- input order does not matter
 SELECT pmed.auc(score, pos) = (SELECT pmed.auc(score, pos) FROM (SELECT * FROM sk ORDER BY b) s) AS order_free FROM sk;
+
+-- ===================== real data: WDBC (569 patients, 212 malignant) =====================
+-- One feature as the score.  Reference: sklearn 1.2.1 on data/wdbc/wdbc.csv (/usr/bin/python3):
+--   feature (array index)       roc_auc_score        average_precision_score  distinct values
+--   mean_radius (1)             0.9375165160403784   0.9229245946968343       456
+--   mean_texture (2)            0.7758244807356903   0.5970165323771017       479
+--   worst_area (24)             0.9698284974367105   0.9607921860537136       544
+--   worst_concave_points (28)   0.9667036625971144   0.9573118477347361       492
+\set ECHO none
+\i data/wdbc/load.sql
+\set ECHO all
+SELECT f, abs(pmed.auc(features[f], diagnosis = 'malignant') - auc) < 1e-12 AS auc_ok,
+       abs(pmed.pr_auc(features[f], diagnosis = 'malignant') - ap) < 1e-12 AS ap_ok,
+       round(pmed.auc(features[f], diagnosis = 'malignant')::numeric, 6) AS auc
+FROM wdbc, (VALUES (1, 0.9375165160403784, 0.9229245946968343), (2, 0.7758244807356903, 0.5970165323771017),
+                   (24, 0.9698284974367105, 0.9607921860537136), (28, 0.9667036625971144, 0.9573118477347361)) ref(f, auc, ap)
+GROUP BY f, auc, ap ORDER BY f;
+-- 5-fold cross-validation of the worst_area score: one AUC per held-out fold, the folds partition the patients.
+-- Reproduced outside the database with a Python port of the fold hash + sklearn roc_auc_score:
+--   fold 0: 105 patients 0.9752, 1: 108 0.9637, 2: 130 0.9775, 3: 106 0.9788, 4: 120 0.9499
+SELECT pmed.fold(id, 5) AS fold, count(*) AS patients,
+       round(pmed.auc(features[24], diagnosis = 'malignant')::numeric, 4) AS auc
+FROM wdbc GROUP BY 1 ORDER BY 1;

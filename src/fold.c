@@ -9,8 +9,14 @@
  *     42::int and 42::bigint fall in the same fold;
  *   - text, varchar, name: the stored bytes (server encoding);
  *     char(n): the bytes without trailing blanks (they are insignificant);
+ *   - other string types (citext ...), enums, json, jsonb, xml: the text
+ *     output (their send functions convert text to the client encoding, so
+ *     the wire form would depend on the session);
  *   - any other type: the bytes of its binary send function (the wire
- *     format, big-endian and fixed by the protocol).
+ *     format, big-endian and fixed by the protocol: uuid, date, timestamp,
+ *     float8, numeric, bool, bytea ...).  Arrays and composites also go this
+ *     way: their wire form carries element type OIDs (fixed for built-in
+ *     types) and sends text elements in the client encoding.
  */
 #include "pmed.h"
 
@@ -26,6 +32,7 @@ typedef enum FoldKind
 	FOLD_TEXT,
 	FOLD_BPCHAR,
 	FOLD_NAME,
+	FOLD_OUTPUT,
 	FOLD_SEND
 } FoldKind;
 
@@ -34,7 +41,7 @@ typedef struct FoldCache
 	Oid			type;			/* the argument type */
 	Oid			base;			/* its base type (domains resolved) */
 	FoldKind	kind;
-	FmgrInfo	send;
+	FmgrInfo	proc;			/* output or send function */
 } FoldCache;
 
 static FoldCache *
@@ -50,7 +57,10 @@ fold_cache(FunctionCallInfo fcinfo)
 	if (cache != NULL && cache->type == type)
 		return cache;
 	if (cache == NULL)
+	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FoldCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
 	cache->type = type;
 	cache->base = getBaseType(type);
 	switch (cache->base)
@@ -72,12 +82,24 @@ fold_cache(FunctionCallInfo fcinfo)
 			break;
 		default:
 			{
-				Oid			send;
+				char		category;
+				bool		preferred;
+				Oid			func;
 				bool		varlena;
 
-				cache->kind = FOLD_SEND;
-				getTypeBinaryOutputInfo(type, &send, &varlena);
-				fmgr_info_cxt(send, &cache->send, fcinfo->flinfo->fn_mcxt);
+				get_type_category_preferred(cache->base, &category, &preferred);
+				if (category == TYPCATEGORY_STRING || category == TYPCATEGORY_ENUM ||
+					cache->base == JSONOID || cache->base == JSONBOID || cache->base == XMLOID)
+				{
+					cache->kind = FOLD_OUTPUT;
+					getTypeOutputInfo(type, &func, &varlena);
+				}
+				else
+				{
+					cache->kind = FOLD_SEND;
+					getTypeBinaryOutputInfo(type, &func, &varlena);
+				}
+				fmgr_info_cxt(func, &cache->proc, fcinfo->flinfo->fn_mcxt);
 			}
 			break;
 	}
@@ -148,9 +170,17 @@ fold(PG_FUNCTION_ARGS)
 				h = pmed_fold_hash(s, strlen(s), seed);
 			}
 			break;
+		case FOLD_OUTPUT:
+			{
+				char	   *out = OutputFunctionCall(&cache->proc, key);
+
+				h = pmed_fold_hash(out, strlen(out), seed);
+				pfree(out);
+			}
+			break;
 		default:
 			{
-				bytea	   *b = SendFunctionCall(&cache->send, key);
+				bytea	   *b = SendFunctionCall(&cache->proc, key);
 
 				h = pmed_fold_hash(VARDATA(b), VARSIZE(b) - VARHDRSZ, seed);
 				pfree(b);

@@ -47,9 +47,17 @@ static void
 state_corrupt(const char *what, const char *detail)
 {
 	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			(errcode(ERRCODE_DATA_CORRUPTED),
 			 errmsg("invalid %s aggregate state", what),
 			 errdetail("%s", detail)));
+}
+
+/* Raise the error a core state check recorded (SQLSTATE XX001). */
+static void
+state_check(PmedStatus status, const PmedError *err)
+{
+	if (status != PMED_OK)
+		pmed_report(err);
 }
 
 /* A StringInfo reading the bytes of a bytea argument (not copied). */
@@ -204,9 +212,17 @@ metrics_score_serialize(PG_FUNCTION_ARGS)
 	pq_sendint64(&buf, state->pos.n);
 	pq_sendint64(&buf, state->neg.n);
 	for (int64 i = 0; i < state->pos.n; i++)
+	{
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		pq_sendfloat8(&buf, state->pos.v[i]);
+	}
 	for (int64 i = 0; i < state->neg.n; i++)
+	{
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		pq_sendfloat8(&buf, state->neg.v[i]);
+	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -214,14 +230,12 @@ static void
 score_read_list(StringInfo buf, ScoreList *l, int64 n)
 {
 	l->n = l->cap = n;
-	l->v = n > 0 ? palloc(n * sizeof(double)) : NULL;
+	l->v = n > 0 ? MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(double)) : NULL;
 	for (int64 i = 0; i < n; i++)
 	{
-		double		v = pq_getmsgfloat8(buf);
-
-		if (!isfinite(v))
-			state_corrupt("score", "A score is not finite.");
-		l->v[i] = v;
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		l->v[i] = pq_getmsgfloat8(buf);
 	}
 }
 
@@ -231,24 +245,19 @@ metrics_score_deserialize(PG_FUNCTION_ARGS)
 {
 	StringInfoData buf;
 	ScoreState *state;
-	int64		n_pos;
-	int64		n_neg;
-	int64		room;
+	PmedError	err;
+	uint64_t	n_pos;
+	uint64_t	n_neg;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "metrics_score_deserialize called in non-aggregate context");
 	state_reader(PG_GETARG_BYTEA_PP(0), &buf);
-	if (buf.len < 16)
-		state_corrupt("score", "The state is shorter than its header.");
-	n_pos = pq_getmsgint64(&buf);
-	n_neg = pq_getmsgint64(&buf);
-	room = (buf.len - 16) / (int64) sizeof(double);
-	if (n_pos < 0 || n_neg < 0 || n_pos > room || n_neg > room - n_pos ||
-		(buf.len - 16) != (n_pos + n_neg) * (int64) sizeof(double))
-		state_corrupt("score", "The score counts do not match the state length.");
+	state_check(pmed_score_state_check((const uint8 *) buf.data, buf.len, &n_pos, &n_neg, &err),
+				&err);
 	state = palloc0(sizeof(ScoreState));
-	score_read_list(&buf, &state->pos, n_pos);
-	score_read_list(&buf, &state->neg, n_neg);
+	buf.cursor = PMED_SCORE_STATE_HEADER;
+	score_read_list(&buf, &state->pos, (int64) n_pos);
+	score_read_list(&buf, &state->neg, (int64) n_neg);
 	pq_getmsgend(&buf);
 	PG_RETURN_POINTER(state);
 }
@@ -396,18 +405,16 @@ metrics_accuracy_deserialize(PG_FUNCTION_ARGS)
 {
 	StringInfoData buf;
 	CountState *state;
+	PmedError	err;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "metrics_accuracy_deserialize called in non-aggregate context");
 	state_reader(PG_GETARG_BYTEA_PP(0), &buf);
-	if (buf.len != 16)
-		state_corrupt("accuracy", "The state must be 16 bytes long.");
+	state_check(pmed_count_state_check((const uint8 *) buf.data, buf.len, &err), &err);
 	state = palloc0(sizeof(CountState));
 	state->n = pq_getmsgint64(&buf);
 	state->correct = pq_getmsgint64(&buf);
 	pq_getmsgend(&buf);
-	if (state->n < 0 || state->correct < 0 || state->correct > state->n)
-		state_corrupt("accuracy", "The counts are out of range.");
 	PG_RETURN_POINTER(state);
 }
 
@@ -546,20 +553,17 @@ metrics_sum_deserialize(PG_FUNCTION_ARGS)
 {
 	StringInfoData buf;
 	SumState   *state;
+	PmedError	err;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "metrics_sum_deserialize called in non-aggregate context");
 	state_reader(PG_GETARG_BYTEA_PP(0), &buf);
-	if (buf.len != 24)
-		state_corrupt("sum", "The state must be 24 bytes long.");
+	state_check(pmed_sum_state_check((const uint8 *) buf.data, buf.len, &err), &err);
 	state = palloc0(sizeof(SumState));
 	state->n = pq_getmsgint64(&buf);
 	state->sum.sum = pq_getmsgfloat8(&buf);
 	state->sum.comp = pq_getmsgfloat8(&buf);
 	pq_getmsgend(&buf);
-	if (state->n < 0 || !isfinite(state->sum.sum) || !isfinite(state->sum.comp) ||
-		pmed_sum_value(&state->sum) < 0.0 || (state->n == 0 && state->sum.sum != 0.0))
-		state_corrupt("sum", "The count or the sum is out of range.");
 	PG_RETURN_POINTER(state);
 }
 
@@ -864,49 +868,35 @@ metrics_confusion_deserialize(PG_FUNCTION_ARGS)
 {
 	StringInfoData buf;
 	CmState    *state;
+	PmedError	err;
 	int32		n_labels;
 	int32		n_pairs;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "metrics_confusion_deserialize called in non-aggregate context");
 	state_reader(PG_GETARG_BYTEA_PP(0), &buf);
-	if (buf.len - buf.cursor < 4)
-		state_corrupt("confusion_matrix", "The state is truncated.");
-	n_labels = pq_getmsgint(&buf, 4);
-	/* each label takes at least its 4-byte length */
-	if (n_labels < 0 || n_labels > PMED_CM_MAX_LABELS || n_labels > (buf.len - buf.cursor) / 4)
-		state_corrupt("confusion_matrix", "The label count is out of range.");
+	state_check(pmed_confusion_state_check((const uint8 *) buf.data, buf.len,
+										   PMED_CM_MAX_LABELS, &err), &err);
+	/* the layout is sound: rebuild the tables, checking what needs them */
 	state = cm_create(CurrentMemoryContext);
+	n_labels = pq_getmsgint(&buf, 4);
 	for (int32 k = 0; k < n_labels; k++)
 	{
-		int32		len;
-		const char *str;
+		int32		len = pq_getmsgint(&buf, 4);
+		const char *str = pq_getmsgbytes(&buf, len);
 
-		if (buf.len - buf.cursor < 4)
-			state_corrupt("confusion_matrix", "The state is truncated.");
-		len = pq_getmsgint(&buf, 4);
-		if (len < 0 || len > buf.len - buf.cursor)
-			state_corrupt("confusion_matrix", "A label length is out of range.");
-		str = pq_getmsgbytes(&buf, len);
-		if (memchr(str, '\0', len) != NULL || !pg_verifymbstr(str, len, true))
-			state_corrupt("confusion_matrix", "A label is not valid text.");
+		if (!pg_verifymbstr(str, len, true))
+			state_corrupt("confusion_matrix", "A label is not valid text in the server encoding.");
 		if (cm_label(state, str, len, CurrentMemoryContext) != k)
 			state_corrupt("confusion_matrix", "A label appears twice.");
 	}
-	if (buf.len - buf.cursor < 4)
-		state_corrupt("confusion_matrix", "The state is truncated.");
 	n_pairs = pq_getmsgint(&buf, 4);
-	if (n_pairs < 0 || (int64) n_pairs > (int64) n_labels * n_labels ||
-		(int64) (buf.len - buf.cursor) != (int64) n_pairs * 16)
-		state_corrupt("confusion_matrix", "The pair count does not match the state length.");
 	for (int32 k = 0; k < n_pairs; k++)
 	{
 		int32		a = pq_getmsgint(&buf, 4);
 		int32		p = pq_getmsgint(&buf, 4);
 		int64		count = pq_getmsgint64(&buf);
 
-		if (a < 0 || a >= n_labels || p < 0 || p >= n_labels || count <= 0)
-			state_corrupt("confusion_matrix", "A pair is out of range.");
 		if (!cm_pair_add(state, a, p, count, CurrentMemoryContext))
 			state_corrupt("confusion_matrix", "A pair appears twice.");
 	}
@@ -914,13 +904,13 @@ metrics_confusion_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-static const CmState *cm_sort_state;
-
+/* Byte-wise order of two label indices (qsort_arg with the state). */
 static int
-cm_label_cmp(const void *x, const void *y)
+cm_label_cmp(const void *x, const void *y, void *arg)
 {
-	const CmLabel *a = &cm_sort_state->labels[*(const int32 *) x];
-	const CmLabel *b = &cm_sort_state->labels[*(const int32 *) y];
+	const CmState *state = arg;
+	const CmLabel *a = &state->labels[*(const int32 *) x];
+	const CmLabel *b = &state->labels[*(const int32 *) y];
 	int			c = memcmp(a->str, b->str, Min(a->len, b->len));
 
 	if (c != 0)
@@ -946,9 +936,7 @@ metrics_confusion_final(PG_FUNCTION_ARGS)
 	rank = palloc(n * sizeof(int32));
 	for (int32 k = 0; k < n; k++)
 		order[k] = k;
-	cm_sort_state = state;
-	qsort(order, n, sizeof(int32), cm_label_cmp);
-	cm_sort_state = NULL;
+	qsort_arg(order, n, sizeof(int32), cm_label_cmp, state);
 	for (int32 k = 0; k < n; k++)
 		rank[order[k]] = k;
 	matrix = palloc0((Size) n * n * sizeof(int64));

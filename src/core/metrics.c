@@ -72,12 +72,43 @@ pmed_sort_doubles(double *v, size_t n, double *tmp)
 
 /* ---- ROC AUC and average precision ---- */
 
+/*
+ * Unsigned 128-bit accumulator made of two 64-bit halves, so the exact U
+ * statistic needs no compiler extension (32-bit platforms have no
+ * __int128).
+ */
+typedef struct U128
+{
+	uint64_t	hi;
+	uint64_t	lo;
+} U128;
+
+/* acc += a * b */
+static void
+u128_add_mul(U128 *acc, uint64_t a, uint64_t b)
+{
+	uint64_t	a_lo = a & 0xFFFFFFFFu;
+	uint64_t	a_hi = a >> 32;
+	uint64_t	b_lo = b & 0xFFFFFFFFu;
+	uint64_t	b_hi = b >> 32;
+	uint64_t	ll = a_lo * b_lo;
+	uint64_t	lh = a_lo * b_hi;
+	uint64_t	hl = a_hi * b_lo;
+	uint64_t	hh = a_hi * b_hi;
+	uint64_t	mid = (ll >> 32) + (lh & 0xFFFFFFFFu) + (hl & 0xFFFFFFFFu);
+	uint64_t	lo = (mid << 32) | (ll & 0xFFFFFFFFu);
+	uint64_t	hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+
+	acc->lo += lo;
+	acc->hi += hi + (acc->lo < lo);
+}
+
 bool
 pmed_roc_auc_sorted(const double *pos, size_t n_pos,
 					const double *neg, size_t n_neg, double *auc)
 {
 	/* twice the Mann-Whitney U: each pair counts 2 (pos above) or 1 (tie) */
-	unsigned __int128 u2 = 0;
+	U128		u2 = {0, 0};
 	size_t		below = 0;		/* negatives strictly below the current score */
 	size_t		i = 0;
 
@@ -100,9 +131,10 @@ pmed_roc_auc_sorted(const double *pos, size_t n_pos,
 			below++;
 		while (below + tied < n_neg && neg[below + tied] == s)
 			tied++;
-		u2 += (unsigned __int128) group * (2 * (unsigned __int128) below + tied);
+		u128_add_mul(&u2, group, 2 * (uint64_t) below + tied);
 	}
-	*auc = (double) u2 / (2.0 * (double) n_pos * (double) n_neg);
+	*auc = ((double) u2.hi * 18446744073709551616.0 + (double) u2.lo) /
+		(2.0 * (double) n_pos * (double) n_neg);
 	return true;
 }
 
@@ -368,6 +400,153 @@ pmed_jaccard(const int64_t *rec, const bool *rec_valid, size_t n_rec,
 	return true;
 }
 
+/* ---- serialized aggregate states ---- */
+
+uint64_t
+pmed_be64(const uint8_t *p)
+{
+	uint64_t	v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+uint32_t
+pmed_be32(const uint8_t *p)
+{
+	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | p[3];
+}
+
+double
+pmed_be_f64(const uint8_t *p)
+{
+	uint64_t	u = pmed_be64(p);
+	double		d;
+
+	memcpy(&d, &u, sizeof(d));
+	return d;
+}
+
+static PmedStatus
+state_fail(PmedError *err, const char *what, const char *detail)
+{
+	pmed_fail(err, PMED_ERR_CORRUPT, "invalid %s aggregate state", what);
+	pmed_fail_detail(err, "%s", detail);
+	return PMED_ERR_CORRUPT;
+}
+
+PmedStatus
+pmed_score_state_check(const uint8_t *buf, size_t len,
+					   uint64_t *n_pos, uint64_t *n_neg, PmedError *err)
+{
+	uint64_t	np;
+	uint64_t	nn;
+	size_t		room;
+
+	if (len < PMED_SCORE_STATE_HEADER)
+		return state_fail(err, "score", "The state is shorter than its header.");
+	np = pmed_be64(buf);
+	nn = pmed_be64(buf + 8);
+	room = (len - PMED_SCORE_STATE_HEADER) / 8;
+	/* counts are signed on the wire: a value >= 2^63 fails here too */
+	if (np > room || nn > room - np ||
+		len - PMED_SCORE_STATE_HEADER != (np + nn) * 8)
+		return state_fail(err, "score", "The score counts do not match the state length.");
+	for (uint64_t i = 0; i < np + nn; i++)
+	{
+		if ((i & 0xFFFF) == 0)
+			pmed_check_interrupts();
+		if (!isfinite(pmed_be_f64(buf + PMED_SCORE_STATE_HEADER + 8 * i)))
+			return state_fail(err, "score", "A score is not finite.");
+	}
+	*n_pos = np;
+	*n_neg = nn;
+	return PMED_OK;
+}
+
+PmedStatus
+pmed_count_state_check(const uint8_t *buf, size_t len, PmedError *err)
+{
+	int64_t		n;
+	int64_t		correct;
+
+	if (len != PMED_COUNT_STATE_SIZE)
+		return state_fail(err, "accuracy", "The state must be 16 bytes long.");
+	n = (int64_t) pmed_be64(buf);
+	correct = (int64_t) pmed_be64(buf + 8);
+	if (n < 0 || correct < 0 || correct > n)
+		return state_fail(err, "accuracy", "The counts are out of range.");
+	return PMED_OK;
+}
+
+PmedStatus
+pmed_sum_state_check(const uint8_t *buf, size_t len, PmedError *err)
+{
+	int64_t		n;
+	double		sum;
+	double		comp;
+
+	if (len != PMED_SUM_STATE_SIZE)
+		return state_fail(err, "sum", "The state must be 24 bytes long.");
+	n = (int64_t) pmed_be64(buf);
+	sum = pmed_be_f64(buf + 8);
+	comp = pmed_be_f64(buf + 16);
+	if (n < 0)
+		return state_fail(err, "sum", "The row count is negative.");
+	if (!isfinite(sum) || !isfinite(comp) || !isfinite(sum + comp) || sum + comp < 0.0)
+		return state_fail(err, "sum", "The sum is negative or not finite.");
+	if (n == 0 && (sum != 0.0 || comp != 0.0))
+		return state_fail(err, "sum", "A state without rows has a nonzero sum.");
+	return PMED_OK;
+}
+
+PmedStatus
+pmed_confusion_state_check(const uint8_t *buf, size_t len, int32_t max_labels, PmedError *err)
+{
+	size_t		at = 0;
+	uint32_t	n_labels;
+	uint32_t	n_pairs;
+
+	if (len < 4)
+		return state_fail(err, "confusion_matrix", "The state is truncated.");
+	n_labels = pmed_be32(buf);
+	at = 4;
+	if (n_labels > (uint32_t) max_labels || n_labels > (len - at) / 4)
+		return state_fail(err, "confusion_matrix", "The label count is out of range.");
+	for (uint32_t k = 0; k < n_labels; k++)
+	{
+		uint32_t	l;
+
+		if (len - at < 4)
+			return state_fail(err, "confusion_matrix", "The state is truncated.");
+		l = pmed_be32(buf + at);
+		at += 4;
+		if (l > len - at)
+			return state_fail(err, "confusion_matrix", "A label length is out of range.");
+		if (memchr(buf + at, 0, l) != NULL)
+			return state_fail(err, "confusion_matrix", "A label contains a NUL byte.");
+		at += l;
+	}
+	if (len - at < 4)
+		return state_fail(err, "confusion_matrix", "The state is truncated.");
+	n_pairs = pmed_be32(buf + at);
+	at += 4;
+	if ((uint64_t) n_pairs > (uint64_t) n_labels * n_labels ||
+		(uint64_t) (len - at) != (uint64_t) n_pairs * 16)
+		return state_fail(err, "confusion_matrix", "The pair count does not match the state length.");
+	for (uint32_t k = 0; k < n_pairs; k++, at += 16)
+	{
+		uint32_t	a = pmed_be32(buf + at);
+		uint32_t	p = pmed_be32(buf + at + 4);
+		int64_t		count = (int64_t) pmed_be64(buf + at + 8);
+
+		if (a >= n_labels || p >= n_labels || count <= 0)
+			return state_fail(err, "confusion_matrix", "A pair is out of range.");
+	}
+	return PMED_OK;
+}
+
 /* ---- fold hash ---- */
 
 static inline uint64_t
@@ -405,6 +584,12 @@ pmed_fold_hash(const void *data, size_t len, uint64_t seed)
 int
 pmed_fold_of(uint64_t hash, int folds)
 {
-	/* multiply-shift range reduction: unbiased enough and no division */
-	return (int) (((unsigned __int128) hash * (uint64_t) folds) >> 64);
+	/*
+	 * floor(hash * folds / 2^64) (multiply-shift range reduction), in 64-bit
+	 * arithmetic: folds < 2^31, so neither partial product overflows.
+	 */
+	uint64_t	hi = (hash >> 32) * (uint64_t) folds;
+	uint64_t	lo = (hash & 0xFFFFFFFFu) * (uint64_t) folds;
+
+	return (int) ((hi + (lo >> 32)) >> 32);
 }

@@ -9,18 +9,20 @@
 -- parallel query and Citus can ship partial states between processes.
 -- ---------------------------------------------------------------------------
 
+-- Support functions are IMMUTABLE like PostgreSQL's own (array_agg_transfn);
+-- final functions are VOLATILE because a model records its training time.
 CREATE FUNCTION pmed.train_combinefn(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.train_combinefn(internal, internal) IS
     'combine two partial training states (internal to the training aggregates)';
 
 CREATE FUNCTION pmed.train_serialfn(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.train_serialfn(internal) IS
     'serialize a partial training state (internal to the training aggregates)';
 
 CREATE FUNCTION pmed.train_deserialfn(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.train_deserialfn(bytea, internal) IS
     'deserialize and validate a partial training state (internal to the training aggregates)';
 
@@ -29,11 +31,11 @@ COMMENT ON FUNCTION pmed.train_deserialfn(bytea, internal) IS
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION pmed.baseline_train_finalfn(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement) IS
     'transition function of pmed.baseline_train';
 COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement, jsonb) IS

@@ -2,8 +2,10 @@
 -- Evaluation metrics and splitting (src/metrics.c, src/fold.c)
 --
 -- Every metric aggregate skips rows with a NULL input and returns NULL when
--- no row is left.  Support functions of the aggregates are internal: their
--- transition and combine functions are not STRICT (internal states).
+-- no row is left.  Support functions of the aggregates take internal (not
+-- callable from SQL); like PostgreSQL's own (array_agg_transfn, numeric_avg_
+-- serialize) they are IMMUTABLE PARALLEL SAFE, and the transition and combine
+-- functions are not STRICT (internal states).
 -- ---------------------------------------------------------------------------
 
 -- ---- fold -----------------------------------------------------------------
@@ -19,37 +21,37 @@ COMMENT ON FUNCTION pmed.fold(anyelement, int, int) IS
 
 CREATE FUNCTION pmed.metrics_score_transfn(internal, float8, boolean)
 RETURNS internal AS 'MODULE_PATHNAME', 'metrics_score_transfn'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_score_transfn(internal, float8, boolean) IS
 'transition function of pmed.auc and pmed.pr_auc (internal)';
 
 CREATE FUNCTION pmed.metrics_score_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'metrics_score_combine'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_score_combine(internal, internal) IS
 'combine function of pmed.auc and pmed.pr_auc (internal)';
 
 CREATE FUNCTION pmed.metrics_score_serialize(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'metrics_score_serialize'
-LANGUAGE C STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_score_serialize(internal) IS
 'serialize function of pmed.auc and pmed.pr_auc (internal)';
 
 CREATE FUNCTION pmed.metrics_score_deserialize(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'metrics_score_deserialize'
-LANGUAGE C STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_score_deserialize(bytea, internal) IS
 'deserialize function of pmed.auc and pmed.pr_auc (internal; validates every byte)';
 
 CREATE FUNCTION pmed.metrics_auc_final(internal)
 RETURNS float8 AS 'MODULE_PATHNAME', 'metrics_auc_final'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_auc_final(internal) IS
 'final function of pmed.auc (internal)';
 
 CREATE FUNCTION pmed.metrics_pr_auc_final(internal)
 RETURNS float8 AS 'MODULE_PATHNAME', 'metrics_pr_auc_final'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_pr_auc_final(internal) IS
 'final function of pmed.pr_auc (internal)';
 
@@ -81,31 +83,31 @@ COMMENT ON AGGREGATE pmed.pr_auc(float8, boolean) IS
 
 CREATE FUNCTION pmed.metrics_accuracy_transfn(internal, text, text)
 RETURNS internal AS 'MODULE_PATHNAME', 'metrics_accuracy_transfn'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_accuracy_transfn(internal, text, text) IS
 'transition function of pmed.accuracy (internal)';
 
 CREATE FUNCTION pmed.metrics_accuracy_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'metrics_accuracy_combine'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_accuracy_combine(internal, internal) IS
 'combine function of pmed.accuracy (internal)';
 
 CREATE FUNCTION pmed.metrics_accuracy_serialize(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'metrics_accuracy_serialize'
-LANGUAGE C STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_accuracy_serialize(internal) IS
 'serialize function of pmed.accuracy (internal)';
 
 CREATE FUNCTION pmed.metrics_accuracy_deserialize(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'metrics_accuracy_deserialize'
-LANGUAGE C STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_accuracy_deserialize(bytea, internal) IS
 'deserialize function of pmed.accuracy (internal; validates every byte)';
 
 CREATE FUNCTION pmed.metrics_accuracy_final(internal)
 RETURNS float8 AS 'MODULE_PATHNAME', 'metrics_accuracy_final'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_accuracy_final(internal) IS
 'final function of pmed.accuracy (internal)';
 
@@ -125,31 +127,31 @@ COMMENT ON AGGREGATE pmed.accuracy(text, text) IS
 
 CREATE FUNCTION pmed.metrics_confusion_transfn(internal, text, text)
 RETURNS internal AS 'MODULE_PATHNAME', 'metrics_confusion_transfn'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_confusion_transfn(internal, text, text) IS
 'transition function of pmed.confusion_matrix (internal)';
 
 CREATE FUNCTION pmed.metrics_confusion_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'metrics_confusion_combine'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_confusion_combine(internal, internal) IS
 'combine function of pmed.confusion_matrix (internal)';
 
 CREATE FUNCTION pmed.metrics_confusion_serialize(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'metrics_confusion_serialize'
-LANGUAGE C STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_confusion_serialize(internal) IS
 'serialize function of pmed.confusion_matrix (internal)';
 
 CREATE FUNCTION pmed.metrics_confusion_deserialize(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'metrics_confusion_deserialize'
-LANGUAGE C STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_confusion_deserialize(bytea, internal) IS
 'deserialize function of pmed.confusion_matrix (internal; validates every byte)';
 
 CREATE FUNCTION pmed.metrics_confusion_final(internal)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'metrics_confusion_final'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_confusion_final(internal) IS
 'final function of pmed.confusion_matrix (internal)';
 
@@ -169,49 +171,49 @@ COMMENT ON AGGREGATE pmed.confusion_matrix(text, text) IS
 
 CREATE FUNCTION pmed.metrics_rmse_transfn(internal, float8, float8)
 RETURNS internal AS 'MODULE_PATHNAME', 'metrics_rmse_transfn'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_rmse_transfn(internal, float8, float8) IS
 'transition function of pmed.rmse (internal)';
 
 CREATE FUNCTION pmed.metrics_log_loss_transfn(internal, float8, boolean)
 RETURNS internal AS 'MODULE_PATHNAME', 'metrics_log_loss_transfn'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_log_loss_transfn(internal, float8, boolean) IS
 'transition function of pmed.log_loss (internal)';
 
 CREATE FUNCTION pmed.metrics_brier_transfn(internal, float8, boolean)
 RETURNS internal AS 'MODULE_PATHNAME', 'metrics_brier_transfn'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_brier_transfn(internal, float8, boolean) IS
 'transition function of pmed.brier (internal)';
 
 CREATE FUNCTION pmed.metrics_sum_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'metrics_sum_combine'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_sum_combine(internal, internal) IS
 'combine function of pmed.rmse, pmed.log_loss and pmed.brier (internal)';
 
 CREATE FUNCTION pmed.metrics_sum_serialize(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'metrics_sum_serialize'
-LANGUAGE C STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_sum_serialize(internal) IS
 'serialize function of pmed.rmse, pmed.log_loss and pmed.brier (internal)';
 
 CREATE FUNCTION pmed.metrics_sum_deserialize(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'metrics_sum_deserialize'
-LANGUAGE C STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_sum_deserialize(bytea, internal) IS
 'deserialize function of pmed.rmse, pmed.log_loss and pmed.brier (internal; validates every byte)';
 
 CREATE FUNCTION pmed.metrics_rmse_final(internal)
 RETURNS float8 AS 'MODULE_PATHNAME', 'metrics_rmse_final'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_rmse_final(internal) IS
 'final function of pmed.rmse (internal)';
 
 CREATE FUNCTION pmed.metrics_mean_final(internal)
 RETURNS float8 AS 'MODULE_PATHNAME', 'metrics_mean_final'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.metrics_mean_final(internal) IS
 'final function of pmed.log_loss and pmed.brier (internal)';
 

@@ -1,0 +1,1280 @@
+/*
+ * forest.c - random forest training on binned features with per-node
+ * histograms, learned default directions for missing values, out-of-bag
+ * error and impurity or permutation importance.
+ *
+ * Every feature is sorted once and cut into at most PMED_FOREST_BINS bins
+ * of about equal counts whose edges fall between distinct values (a feature
+ * with few distinct values keeps one bin per value, so the search is exact
+ * there).  A node builds, for each of mtry sampled features, a histogram of
+ * class counts (or label sums) over the bins its rows touch, plus a missing
+ * bin, and scans the boundaries in order.  Each candidate is scored with the
+ * missing rows on the left and on the right; the better side becomes the
+ * split's default direction.  Thresholds are the midpoint between the
+ * largest value on the left and the smallest on the right.
+ */
+#include "forest.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+
+#define MISSING_BIN		PMED_FOREST_BINS	/* byte value of a missing cell */
+#define HIST_SLOTS		(PMED_FOREST_BINS + 1)
+#define FOREST_LANES	8			/* trees (or rows) walked together */
+
+typedef struct Trainer
+{
+	const PmedDataset *ds;
+	const PmedForestParams *par;
+	int32_t		n;
+	int			p;
+	int			k;				/* outputs: classes, or 1 */
+	bool		classif;
+	int			max_depth;
+	double		min_leaf;
+	int			mtry;
+
+	uint8_t    *bins;			/* p columns of n bin codes */
+	int		   *nbins;			/* bins per feature */
+	double	   *bin_lo;			/* p * PMED_FOREST_BINS smallest value of a bin */
+	double	   *bin_hi;			/* p * PMED_FOREST_BINS largest value of a bin */
+	int		   *usable;			/* features with at least two bins */
+	int			n_usable;
+	int32_t    *yc;				/* class index per row (classification) */
+	const double *y;
+
+	/* per tree */
+	double	   *w;				/* in-bag weight of each row */
+	int32_t    *idx;			/* in-bag rows, partitioned by node */
+	double	   *pw;				/* weight of the row at each idx position */
+	int32_t    *pc;				/* its class (classification) */
+	double	   *py;				/* its label (regression) */
+	int32_t		n_inbag;
+
+	/* per node scratch */
+	double	   *hist;			/* HIST_SLOTS * k class counts, or label sums */
+	double	   *tot;			/* HIST_SLOTS weights */
+	int32_t    *rows;			/* HIST_SLOTS distinct rows */
+	double	   *node_sum;		/* k */
+	double	   *left;			/* k */
+	double	   *miss;			/* k */
+
+	/* growing output */
+	PmedForestNode *nodes;
+	double	   *cover;
+	int32_t		n_nodes;
+	int32_t		cap_nodes;
+	double	   *leaf_values;
+	int32_t		n_leaves;
+	int32_t		cap_leaves;
+	double	   *imp;
+	PmedError  *err;
+} Trainer;
+
+typedef struct Split
+{
+	double		gain;
+	int			feature;
+	int			bin;			/* bins <= bin go left */
+	double		threshold;
+	bool		default_left;
+} Split;
+
+typedef struct StackItem
+{
+	int32_t		node;
+	int32_t		start;
+	int32_t		end;
+	int32_t		depth;
+} StackItem;
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Cut every feature into bins and code each cell; false when a value is not finite. */
+static bool
+bin_features(Trainer *t)
+{
+	int32_t		n = t->n;
+	int			p = t->p;
+	double	   *v = pmed_alloc_array(n ? n : 1, sizeof(double));
+
+	t->bins = pmed_alloc_array((size_t) n * p, 1);
+	t->nbins = pmed_alloc_array(p, sizeof(int));
+	t->bin_lo = pmed_alloc_array((size_t) p * PMED_FOREST_BINS, sizeof(double));
+	t->bin_hi = pmed_alloc_array((size_t) p * PMED_FOREST_BINS, sizeof(double));
+	t->usable = pmed_alloc_array(p, sizeof(int));
+
+	for (int f = 0; f < p; f++)
+	{
+		int32_t		cnt = 0;
+		int			nb = 0;
+		double	   *lo = t->bin_lo + (size_t) f * PMED_FOREST_BINS;
+		double	   *hi = t->bin_hi + (size_t) f * PMED_FOREST_BINS;
+		uint8_t    *col = t->bins + (size_t) f * n;
+
+		pmed_check_interrupts();
+		for (int32_t i = 0; i < n; i++)
+		{
+			double		x = t->ds->x[(size_t) i * p + f];
+
+			if (isnan(x))
+				continue;
+			if (!isfinite(x))
+			{
+				pmed_fail(t->err, PMED_ERR_INVALID, "feature values must be finite");
+				return false;
+			}
+			v[cnt++] = x;
+		}
+		qsort(v, cnt, sizeof(double), cmp_double);
+
+		for (int32_t i = 0; i < cnt;)
+		{
+			int			left_bins = PMED_FOREST_BINS - nb;
+			int32_t		j;
+
+			if (left_bins <= 1)
+				j = cnt - 1;
+			else
+			{
+				int32_t		share = (cnt - i + left_bins - 1) / left_bins;
+
+				j = i + share - 1;
+				if (j >= cnt)
+					j = cnt - 1;
+				while (j + 1 < cnt && v[j + 1] == v[j])
+					j++;
+			}
+			lo[nb] = v[i];
+			hi[nb] = v[j];
+			nb++;
+			i = j + 1;
+		}
+		t->nbins[f] = nb;
+		if (nb >= 2)
+			t->usable[t->n_usable++] = f;
+
+		for (int32_t i = 0; i < n; i++)
+		{
+			double		x = t->ds->x[(size_t) i * p + f];
+			int			a = 0,
+						b = nb - 1;
+
+			if (isnan(x))
+			{
+				col[i] = MISSING_BIN;
+				continue;
+			}
+			while (a < b)
+			{
+				int			m = (a + b) / 2;
+
+				if (hi[m] >= x)
+					b = m;
+				else
+					a = m + 1;
+			}
+			col[i] = (uint8_t) a;
+		}
+	}
+	pmed_free(v);
+	return true;
+}
+
+static bool
+ensure_nodes(Trainer *t, int32_t more)
+{
+	if (t->n_nodes > INT32_MAX / 2 - more)
+		return false;
+	if (t->n_nodes + more > t->cap_nodes)
+	{
+		int64_t		cap = (int64_t) t->cap_nodes * 2 + more + 64;
+
+		if (cap > INT32_MAX / 2)
+			cap = INT32_MAX / 2;
+		t->nodes = pmed_realloc(t->nodes, (size_t) cap * sizeof(PmedForestNode));
+		t->cover = pmed_realloc(t->cover, (size_t) cap * sizeof(double));
+		t->cap_nodes = (int32_t) cap;
+	}
+	return true;
+}
+
+/* Estimated encoded bytes so far: must stay well under the bytea limit. */
+static bool
+within_size(Trainer *t)
+{
+	double		bytes = (double) t->n_nodes * 24.0 + (double) t->n_leaves * 8.0 * t->k;
+
+	return bytes < (double) PMED_MAX_MODEL_BYTES * 0.9;
+}
+
+static bool
+add_leaf(Trainer *t, int32_t node, double weight)
+{
+	int			k = t->k;
+
+	if (t->n_leaves + 1 > t->cap_leaves)
+	{
+		int64_t		cap = (int64_t) t->cap_leaves * 2 + 64;
+
+		if (cap > INT32_MAX / 2 || (double) cap * k > (double) PMED_MAX_MODEL_BYTES / 8)
+			return false;
+		t->leaf_values = pmed_realloc(t->leaf_values, (size_t) cap * k * sizeof(double));
+		t->cap_leaves = (int32_t) cap;
+	}
+	for (int c = 0; c < k; c++)
+		t->leaf_values[(size_t) t->n_leaves * k + c] = t->node_sum[c] / weight;
+	t->nodes[node].code = PMED_FOREST_LEAF;
+	t->nodes[node].child = t->n_leaves++;
+	t->nodes[node].threshold = 0.0;
+	return true;
+}
+
+/* Sum of squares over classes of a (counts) divided by weight. */
+static inline double
+class_score(const double *a, int k, double wsum)
+{
+	double		s = 0.0;
+
+	for (int c = 0; c < k; c++)
+		s += a[c] * a[c];
+	return s / wsum;
+}
+
+/*
+ * Score every boundary of feature f over the rows idx[start..end) and keep
+ * the best in *best.  parent is the node's score (sum of squares / weight).
+ */
+static void
+search_feature(Trainer *t, int f, int32_t start, int32_t end, double node_w,
+			   double parent, Split *best)
+{
+	const int	k = t->k;
+	const bool	classif = t->classif;
+	const uint8_t *col = t->bins + (size_t) f * t->n;
+	const int32_t *idx = t->idx;
+	const double *pw = t->pw;
+	double	   *hist = t->hist;
+	double	   *tot = t->tot;
+	int32_t    *rows = t->rows;
+	uint64_t	bits[HIST_SLOTS / 64] = {0};
+	double		miss_w = 0.0;
+	double		left_w = 0.0;
+	int32_t		left_rows = 0;
+	int32_t		miss_rows;
+	int32_t		node_rows = end - start;
+	int			prev = -1;
+	int32_t		min_leaf = (int32_t) t->min_leaf;
+	const double *lo = t->bin_lo + (size_t) f * PMED_FOREST_BINS;
+	const double *hi = t->bin_hi + (size_t) f * PMED_FOREST_BINS;
+	double	   *left = t->left;
+	double	   *miss = t->miss;
+	const double *ns = t->node_sum;
+
+	/* histogram of the node's rows; bits marks the bins they touch */
+	if (classif)
+	{
+		const int32_t *pc = t->pc;
+
+		for (int32_t i = start; i < end; i++)
+		{
+			int			b = col[idx[i]];
+
+			rows[b]++;
+			bits[b >> 6] |= UINT64_C(1) << (b & 63);
+			hist[b * k + pc[i]] += pw[i];
+		}
+	}
+	else
+	{
+		const double *py = t->py;
+
+		for (int32_t i = start; i < end; i++)
+		{
+			int			b = col[idx[i]];
+
+			rows[b]++;
+			bits[b >> 6] |= UINT64_C(1) << (b & 63);
+			tot[b] += pw[i];
+			hist[b] += pw[i] * py[i];
+		}
+	}
+	bits[MISSING_BIN >> 6] &= ~(UINT64_C(1) << (MISSING_BIN & 63));
+
+	miss_rows = rows[MISSING_BIN];
+	for (int c = 0; c < k; c++)
+	{
+		miss[c] = hist[MISSING_BIN * k + c];
+		left[c] = 0.0;
+	}
+	if (classif)
+		for (int c = 0; c < k; c++)
+			miss_w += miss[c];
+	else
+		miss_w = tot[MISSING_BIN];
+
+	/* scan the boundaries between touched bins in ascending order */
+	for (int wi = 0; wi < HIST_SLOTS / 64; wi++)
+	{
+		uint64_t	m = bits[wi];
+
+		while (m != 0)
+		{
+			int			bin = wi * 64 + __builtin_ctzll(m);
+			double		bin_w;
+
+			m &= m - 1;
+			if (prev >= 0 && left_rows + miss_rows >= min_leaf)
+			{
+				/* candidate: bins <= prev left, bin and above right */
+				for (int side = 0; side < 2; side++)
+				{
+					bool		mleft = side == 0;
+					double		nl,
+								nr,
+								score;
+
+					if (!mleft && miss_rows == 0)
+						break;
+					if (left_rows + (mleft ? miss_rows : 0) < min_leaf ||
+						node_rows - left_rows - (mleft ? miss_rows : 0) < min_leaf)
+						continue;
+					nl = left_w + (mleft ? miss_w : 0.0);
+					nr = node_w - nl;
+					if (classif && k == 2)
+					{
+						double		a0 = left[0] + (mleft ? miss[0] : 0.0);
+						double		a1 = left[1] + (mleft ? miss[1] : 0.0);
+						double		r0 = ns[0] - a0;
+						double		r1 = ns[1] - a1;
+
+						score = (a0 * a0 + a1 * a1) / nl + (r0 * r0 + r1 * r1) / nr;
+					}
+					else if (classif)
+					{
+						double		sl = 0.0,
+									sr = 0.0;
+
+						for (int c = 0; c < k; c++)
+						{
+							double		a = left[c] + (mleft ? miss[c] : 0.0);
+							double		rr = ns[c] - a;
+
+							sl += a * a;
+							sr += rr * rr;
+						}
+						score = sl / nl + sr / nr;
+					}
+					else
+					{
+						double		a = left[0] + (mleft ? miss[0] : 0.0);
+						double		rr = ns[0] - a;
+
+						score = a * a / nl + rr * rr / nr;
+					}
+					if (score - parent > best->gain)
+					{
+						double		thr = hi[prev] + (lo[bin] - hi[prev]) / 2.0;
+
+						if (!(thr < lo[bin]))
+							thr = hi[prev];
+						best->gain = score - parent;
+						best->feature = f;
+						best->bin = prev;
+						best->threshold = thr;
+						best->default_left = miss_rows > 0 ? mleft : (nl >= nr);
+					}
+				}
+			}
+			if (classif)
+			{
+				bin_w = 0.0;
+				for (int c = 0; c < k; c++)
+				{
+					left[c] += hist[bin * k + c];
+					bin_w += hist[bin * k + c];
+					hist[bin * k + c] = 0.0;
+				}
+			}
+			else
+			{
+				left[0] += hist[bin];
+				bin_w = tot[bin];
+				hist[bin] = 0.0;
+				tot[bin] = 0.0;
+			}
+			left_w += bin_w;
+			left_rows += rows[bin];
+			rows[bin] = 0;
+			prev = bin;
+			/* no later boundary can leave min_leaf rows on the right */
+			if (node_rows - left_rows < min_leaf)
+			{
+				/* clear what is left of the histogram, then stop */
+				while (m != 0)
+				{
+					int			b2 = wi * 64 + __builtin_ctzll(m);
+
+					m &= m - 1;
+					rows[b2] = 0;
+					tot[b2] = 0.0;
+					for (int c = 0; c < k; c++)
+						hist[b2 * k + c] = 0.0;
+				}
+				for (int w2 = wi + 1; w2 < HIST_SLOTS / 64; w2++)
+					for (uint64_t m2 = bits[w2]; m2 != 0; m2 &= m2 - 1)
+					{
+						int			b2 = w2 * 64 + __builtin_ctzll(m2);
+
+						rows[b2] = 0;
+						tot[b2] = 0.0;
+						for (int c = 0; c < k; c++)
+							hist[b2 * k + c] = 0.0;
+					}
+				wi = HIST_SLOTS / 64;
+				break;
+			}
+		}
+	}
+
+	rows[MISSING_BIN] = 0;
+	tot[MISSING_BIN] = 0.0;
+	for (int c = 0; c < k; c++)
+		hist[MISSING_BIN * k + c] = 0.0;
+}
+
+/* Grow one tree from the in-bag rows; returns its depth, or -1 on a limit. */
+static int
+grow_tree(Trainer *t, PmedRng *rng)
+{
+	StackItem  *stack;
+	int			sp = 0;
+	int			depth_max = 0;
+	int			k = t->k;
+	int			cap = PMED_FOREST_MAX_DEPTH * 2 + 8;
+
+	stack = pmed_alloc_array(cap, sizeof(StackItem));
+	if (!ensure_nodes(t, 1))
+		return -1;
+	stack[sp++] = (StackItem)
+	{
+		t->n_nodes++, 0, t->n_inbag, 0
+	};
+
+	while (sp > 0)
+	{
+		StackItem	it = stack[--sp];
+		double		node_w = 0.0;
+		double		parent;
+		bool		pure = true;
+		Split		best;
+
+		pmed_check_interrupts();
+		if (it.depth > depth_max)
+			depth_max = it.depth;
+
+		for (int c = 0; c < k; c++)
+			t->node_sum[c] = 0.0;
+		if (t->classif)
+		{
+			int			first = t->pc[it.start];
+
+			for (int32_t i = it.start; i < it.end; i++)
+			{
+				node_w += t->pw[i];
+				t->node_sum[t->pc[i]] += t->pw[i];
+				if (t->pc[i] != first)
+					pure = false;
+			}
+			parent = class_score(t->node_sum, k, node_w);
+		}
+		else
+		{
+			double		first = t->py[it.start];
+
+			for (int32_t i = it.start; i < it.end; i++)
+			{
+				node_w += t->pw[i];
+				t->node_sum[0] += t->pw[i] * t->py[i];
+				if (t->py[i] != first)
+					pure = false;
+			}
+			parent = t->node_sum[0] * t->node_sum[0] / node_w;
+		}
+		t->cover[it.node] = node_w;
+
+		best.gain = 1e-12 * (fabs(parent) + 1e-300);
+		best.feature = -1;
+		if (!pure && it.depth < t->max_depth && it.end - it.start >= 2 * t->min_leaf)
+		{
+			/* sample mtry usable features without replacement */
+			for (int j = 0; j < t->mtry; j++)
+			{
+				int			s = j + (int) pmed_rng_below(rng, (uint64_t) (t->n_usable - j));
+				int			tmp = t->usable[j];
+
+				t->usable[j] = t->usable[s];
+				t->usable[s] = tmp;
+				search_feature(t, t->usable[j], it.start, it.end, node_w, parent, &best);
+			}
+		}
+
+		if (best.feature < 0)
+		{
+			if (!add_leaf(t, it.node, node_w))
+				return -1;
+		}
+		else
+		{
+			const uint8_t *col = t->bins + (size_t) best.feature * t->n;
+			int32_t		a = it.start,
+						b = it.end - 1;
+			int32_t		child;
+
+			/* partition: left rows first */
+			while (a <= b)
+			{
+				int			bin = col[t->idx[a]];
+				bool		goes_left = bin == MISSING_BIN ? best.default_left : bin <= best.bin;
+
+				if (goes_left)
+					a++;
+				else
+				{
+					int32_t		tmp = t->idx[a];
+					double		tw = t->pw[a];
+
+					t->idx[a] = t->idx[b];
+					t->idx[b] = tmp;
+					t->pw[a] = t->pw[b];
+					t->pw[b] = tw;
+					if (t->classif)
+					{
+						int32_t		tc = t->pc[a];
+
+						t->pc[a] = t->pc[b];
+						t->pc[b] = tc;
+					}
+					else
+					{
+						double		ty = t->py[a];
+
+						t->py[a] = t->py[b];
+						t->py[b] = ty;
+					}
+					b--;
+				}
+			}
+			if (!ensure_nodes(t, 2))
+				return -1;
+			child = t->n_nodes;
+			t->n_nodes += 2;
+			t->nodes[it.node].code = best.feature * 2 + (best.default_left ? 1 : 0);
+			t->nodes[it.node].child = child;
+			t->nodes[it.node].threshold = best.threshold;
+			t->imp[best.feature] += best.gain;
+			/* right pushed first so the left subtree is grown first */
+			stack[sp++] = (StackItem)
+			{
+				child + 1, a, it.end, it.depth + 1
+			};
+			stack[sp++] = (StackItem)
+			{
+				child, it.start, a, it.depth + 1
+			};
+		}
+		if (!within_size(t))
+			return -1;
+	}
+	pmed_free(stack);
+	return depth_max;
+}
+
+int32_t
+pmed_forest_leaf(const PmedForest *f, int t, const double *x)
+{
+	const PmedForestNode *nodes = f->nodes;
+	int32_t		i = f->tree_start[t];
+
+	for (;;)
+	{
+		const PmedForestNode *nd = &nodes[i];
+		double		v;
+
+		if (nd->code < 0)
+			return nd->child;
+		v = x[nd->code >> 1];
+		if (isnan(v))
+			i = nd->child + ((nd->code & 1) ? 0 : 1);
+		else
+			i = nd->child + (v <= nd->threshold ? 0 : 1);
+	}
+}
+
+/*
+ * Walk up to FOREST_LANES trees at once: their node loads are independent,
+ * so the processor overlaps the cache misses that dominate scoring deep
+ * trees.  leaf[j] gets the leaf index tree t0 + j reaches.
+ */
+
+static inline void
+walk_lanes(const PmedForest *f, int t0, int m, const double *x, int32_t *leaf)
+{
+	const PmedForestNode *nodes = f->nodes;
+	int32_t		cur[FOREST_LANES];
+	bool		active = true;
+
+	for (int j = 0; j < m; j++)
+		cur[j] = f->tree_start[t0 + j];
+	while (active)
+	{
+		active = false;
+		for (int j = 0; j < m; j++)
+		{
+			const PmedForestNode *nd = &nodes[cur[j]];
+			int32_t		code = nd->code;
+
+			if (code >= 0)
+			{
+				double		v = x[code >> 1];
+				int			right = (v > nd->threshold) | (isnan(v) & !(code & 1));
+
+				cur[j] = nd->child + right;
+				active = true;
+			}
+		}
+	}
+	for (int j = 0; j < m; j++)
+		leaf[j] = nodes[cur[j]].child;
+}
+
+/* Walk m rows (indices rows[] into row-major x) down tree t together. */
+static void
+walk_rows(const PmedForest *f, int t, int m, const double *x, const int32_t *rows, int32_t *leaf)
+{
+	const PmedForestNode *nodes = f->nodes;
+	const int	p = f->n_features;
+	int32_t		cur[FOREST_LANES];
+	bool		active = true;
+
+	for (int j = 0; j < m; j++)
+		cur[j] = f->tree_start[t];
+	while (active)
+	{
+		active = false;
+		for (int j = 0; j < m; j++)
+		{
+			const PmedForestNode *nd = &nodes[cur[j]];
+			int32_t		code = nd->code;
+
+			if (code >= 0)
+			{
+				double		v = x[(size_t) rows[j] * p + (code >> 1)];
+				int			right = (v > nd->threshold) | (isnan(v) & !(code & 1));
+
+				cur[j] = nd->child + right;
+				active = true;
+			}
+		}
+	}
+	for (int j = 0; j < m; j++)
+		leaf[j] = nodes[cur[j]].child;
+}
+
+void
+pmed_forest_predict(const PmedForest *f, const double *x, double *out)
+{
+	int			k = f->n_outputs;
+	int32_t		leaf[FOREST_LANES];
+
+	for (int c = 0; c < k; c++)
+		out[c] = 0.0;
+	for (int t = 0; t < f->n_trees; t += FOREST_LANES)
+	{
+		int			m = f->n_trees - t < FOREST_LANES ? f->n_trees - t : FOREST_LANES;
+
+		walk_lanes(f, t, m, x, leaf);
+		for (int j = 0; j < m; j++)
+		{
+			const double *lv = f->leaf_values + (size_t) leaf[j] * k;
+
+			for (int c = 0; c < k; c++)
+				out[c] += lv[c];
+		}
+	}
+	for (int c = 0; c < k; c++)
+		out[c] /= f->n_trees;
+}
+
+static int
+argmax(const double *v, int k)
+{
+	int			best = 0;
+
+	for (int c = 1; c < k; c++)
+		if (v[c] > v[best])
+			best = c;
+	return best;
+}
+
+double
+pmed_forest_predict_one(const PmedForest *f, const double *x)
+{
+	if (f->n_outputs == 1 && f->task == PMED_TASK_REGRESSION)
+	{
+		double		s = 0.0;
+		int32_t		leaf[FOREST_LANES];
+
+		for (int t = 0; t < f->n_trees; t += FOREST_LANES)
+		{
+			int			m = f->n_trees - t < FOREST_LANES ? f->n_trees - t : FOREST_LANES;
+
+			walk_lanes(f, t, m, x, leaf);
+			for (int j = 0; j < m; j++)
+				s += f->leaf_values[leaf[j]];
+		}
+		return s / f->n_trees;
+	}
+	else
+	{
+		double		buf[64];
+		double	   *p = f->n_outputs <= 64 ? buf : pmed_alloc_array(f->n_outputs, sizeof(double));
+		int			c;
+
+		pmed_forest_predict(f, x, p);
+		c = argmax(p, f->n_outputs);
+		if (p != buf)
+			pmed_free(p);
+		return c;
+	}
+}
+
+/* Error of one tree's prediction for row r (0/1 loss, or squared error). */
+static double
+tree_row_loss(const PmedForest *f, int t, const double *x, double y)
+{
+	const double *lv = f->leaf_values + (size_t) pmed_forest_leaf(f, t, x) * f->n_outputs;
+
+	if (f->task == PMED_TASK_CLASSIFICATION)
+		return argmax(lv, f->n_outputs) == (int) y ? 0.0 : 1.0;
+	return (lv[0] - y) * (lv[0] - y);
+}
+
+/* Permutation importance of one tree on its out-of-bag rows. */
+static void
+permutation_importance(Trainer *t, PmedForest *f, int tree, PmedRng *rng)
+{
+	int			p = t->p;
+	const double *x = t->ds->x;
+	int32_t    *oob = pmed_alloc_array(t->n, sizeof(int32_t));
+	int32_t    *perm;
+	double	   *row = pmed_alloc_array(p, sizeof(double));
+	int32_t		m = 0;
+	double		base = 0.0;
+
+	for (int32_t r = 0; r < t->n; r++)
+		if (t->w[r] == 0.0)
+			oob[m++] = r;
+	if (m == 0)
+	{
+		pmed_free(oob);
+		pmed_free(row);
+		return;
+	}
+	perm = pmed_alloc_array(m, sizeof(int32_t));
+	for (int32_t i = 0; i < m; i++)
+		base += tree_row_loss(f, tree, x + (size_t) oob[i] * p, t->y[oob[i]]);
+	for (int j = 0; j < p; j++)
+	{
+		double		loss = 0.0;
+
+		pmed_check_interrupts();
+		for (int32_t i = 0; i < m; i++)
+			perm[i] = oob[i];
+		for (int32_t i = m - 1; i > 0; i--)
+		{
+			int32_t		s = (int32_t) pmed_rng_below(rng, (uint64_t) i + 1);
+			int32_t		tmp = perm[i];
+
+			perm[i] = perm[s];
+			perm[s] = tmp;
+		}
+		for (int32_t i = 0; i < m; i++)
+		{
+			memcpy(row, x + (size_t) oob[i] * p, sizeof(double) * p);
+			row[j] = x[(size_t) perm[i] * p + j];
+			loss += tree_row_loss(f, tree, row, t->y[oob[i]]);
+		}
+		t->imp[j] += (loss - base) / m;
+	}
+	pmed_free(perm);
+	pmed_free(oob);
+	pmed_free(row);
+}
+
+static PmedStatus
+too_large(PmedError *err)
+{
+	pmed_fail(err, PMED_ERR_LIMIT, "random forest too large");
+	pmed_fail_detail(err, "The encoded model would exceed the 1 GB limit of a bytea value. Use fewer trees, a larger min_leaf or a max_depth.");
+	return PMED_ERR_LIMIT;
+}
+
+PmedStatus
+pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
+				  PmedForest **out, PmedError *err)
+{
+	Trainer		t;
+	PmedForest *f;
+	int			p = ds->n_features;
+	bool		classif = ds->n_classes > 0;
+	int			k = classif ? ds->n_classes : 1;
+	int32_t		n;
+	int32_t		draws;
+	double		frac;
+	double	   *oob_sum = NULL;
+	int32_t    *oob_cnt = NULL;
+	double		depth_sum = 0.0;
+
+	*out = NULL;
+	memset(&t, 0, sizeof(t));
+	t.err = err;
+	if (ds->n_rows < 2)
+		return pmed_fail(err, PMED_ERR_INVALID, "random forest needs at least two rows");
+	if (ds->n_rows > PMED_FOREST_MAX_ROWS)
+		return pmed_fail(err, PMED_ERR_LIMIT, "random forest accepts at most %lld rows",
+						 (long long) PMED_FOREST_MAX_ROWS);
+	if (p < 1)
+		return pmed_fail(err, PMED_ERR_INVALID, "random forest needs at least one feature");
+	if (par->n_trees < 1 || par->n_trees > PMED_FOREST_MAX_TREES)
+		return pmed_fail(err, PMED_ERR_LIMIT, "number of trees must be between 1 and %d",
+						 PMED_FOREST_MAX_TREES);
+	if (par->max_depth < 0 || par->max_depth > PMED_FOREST_MAX_DEPTH)
+		return pmed_fail(err, PMED_ERR_INVALID, "max_depth must be between 1 and %d",
+						 PMED_FOREST_MAX_DEPTH);
+	if (par->min_leaf < 1)
+		return pmed_fail(err, PMED_ERR_INVALID, "min_leaf must be at least 1");
+	if (par->mtry < 0 || par->mtry > p)
+		return pmed_fail(err, PMED_ERR_INVALID, "mtry must be between 1 and the number of features (%d)", p);
+	if (par->sample_fraction < 0 || par->sample_fraction > 1 ||
+		(!par->replace && par->sample_fraction == 1.0 && false))
+		return pmed_fail(err, PMED_ERR_INVALID, "sample_fraction must be in (0, 1]");
+	n = (int32_t) ds->n_rows;
+
+	t.ds = ds;
+	t.par = par;
+	t.n = n;
+	t.p = p;
+	t.k = k;
+	t.classif = classif;
+	t.y = ds->y;
+	t.max_depth = par->max_depth > 0 ? par->max_depth : PMED_FOREST_MAX_DEPTH;
+	t.min_leaf = par->min_leaf;
+
+	/* labels */
+	if (classif)
+	{
+		int			first = -1;
+		bool		two = false;
+
+		t.yc = pmed_alloc_array(n, sizeof(int32_t));
+		for (int32_t i = 0; i < n; i++)
+		{
+			double		y = ds->y[i];
+
+			if (!(y >= 0 && y < k) || y != floor(y))
+				return pmed_fail(err, PMED_ERR_INVALID, "class index out of range");
+			t.yc[i] = (int32_t) y;
+			if (first < 0)
+				first = t.yc[i];
+			else if (t.yc[i] != first)
+				two = true;
+		}
+		if (!two)
+		{
+			pmed_fail(err, PMED_ERR_INVALID, "random forest classification needs at least two classes");
+			pmed_fail_detail(err, "Every row with a label has the same class.");
+			return PMED_ERR_INVALID;
+		}
+	}
+	else
+	{
+		for (int32_t i = 0; i < n; i++)
+			if (!isfinite(ds->y[i]))
+				return pmed_fail(err, PMED_ERR_INVALID, "regression labels must be finite");
+	}
+
+	if (!bin_features(&t))
+		return err->status;
+	if (t.n_usable == 0)
+	{
+		pmed_fail(err, PMED_ERR_INVALID, "random forest needs a feature that varies");
+		pmed_fail_detail(err, "Every feature is constant or missing in all rows, so no split is possible.");
+		return PMED_ERR_INVALID;
+	}
+
+	t.mtry = par->mtry > 0 ? par->mtry :
+		(classif ? (int) floor(sqrt((double) p)) : p / 3);
+	if (t.mtry < 1)
+		t.mtry = 1;
+	if (t.mtry > t.n_usable)
+		t.mtry = t.n_usable;
+
+	frac = par->sample_fraction > 0 ? par->sample_fraction : (par->replace ? 1.0 : 0.632);
+	draws = (int32_t) llround(frac * n);
+	if (draws < 1)
+		draws = 1;
+
+	t.w = pmed_alloc_array(n, sizeof(double));
+	t.idx = pmed_alloc_array(n, sizeof(int32_t));
+	t.pw = pmed_alloc_array(n, sizeof(double));
+	if (classif)
+		t.pc = pmed_alloc_array(n, sizeof(int32_t));
+	else
+		t.py = pmed_alloc_array(n, sizeof(double));
+	t.hist = pmed_alloc_array((size_t) HIST_SLOTS * k, sizeof(double));
+	t.tot = pmed_alloc_array(HIST_SLOTS, sizeof(double));
+	t.rows = pmed_alloc_array(HIST_SLOTS, sizeof(int32_t));
+	t.node_sum = pmed_alloc_array(k, sizeof(double));
+	t.left = pmed_alloc_array(k, sizeof(double));
+	t.miss = pmed_alloc_array(k, sizeof(double));
+	t.imp = pmed_alloc_array(p, sizeof(double));
+	if ((double) n * k < 2e8)
+	{
+		oob_sum = pmed_alloc_array((size_t) n * k, sizeof(double));
+		oob_cnt = pmed_alloc_array(n, sizeof(int32_t));
+	}
+
+	f = pmed_alloc(sizeof(PmedForest));
+	f->task = classif ? PMED_TASK_CLASSIFICATION : PMED_TASK_REGRESSION;
+	f->n_features = p;
+	f->n_outputs = k;
+	f->n_trees = par->n_trees;
+	f->tree_start = pmed_alloc_array((size_t) par->n_trees + 1, sizeof(int32_t));
+	f->importance_kind = par->importance;
+	f->min_depth = INT32_MAX;
+	f->mtry = t.mtry;
+	f->min_leaf = par->min_leaf;
+	f->sample_fraction = frac;
+
+	for (int tree = 0; tree < par->n_trees; tree++)
+	{
+		PmedRng		rng;
+		int			depth;
+
+		pmed_rng_seed(&rng, pmed_mix64(par->seed) ^ pmed_mix64((uint64_t) tree + 0x5851F42D4C957F2DULL));
+		memset(t.w, 0, sizeof(double) * n);
+		if (par->replace)
+		{
+			for (int32_t d = 0; d < draws; d++)
+				t.w[pmed_rng_below(&rng, (uint64_t) n)] += 1.0;
+		}
+		else
+		{
+			/* partial Fisher-Yates over idx, then mark the chosen rows */
+			for (int32_t i = 0; i < n; i++)
+				t.idx[i] = i;
+			for (int32_t d = 0; d < draws; d++)
+			{
+				int32_t		s = d + (int32_t) pmed_rng_below(&rng, (uint64_t) (n - d));
+				int32_t		tmp = t.idx[d];
+
+				t.idx[d] = t.idx[s];
+				t.idx[s] = tmp;
+				t.w[t.idx[d]] = 1.0;
+			}
+		}
+		t.n_inbag = 0;
+		for (int32_t i = 0; i < n; i++)
+			if (t.w[i] > 0.0)
+			{
+				t.pw[t.n_inbag] = t.w[i];
+				if (classif)
+					t.pc[t.n_inbag] = t.yc[i];
+				else
+					t.py[t.n_inbag] = ds->y[i];
+				t.idx[t.n_inbag++] = i;
+			}
+
+		f->tree_start[tree] = t.n_nodes;
+		depth = grow_tree(&t, &rng);
+		if (depth < 0)
+			return too_large(err);
+		depth_sum += depth;
+		if (depth > f->max_depth)
+			f->max_depth = depth;
+		if (depth < f->min_depth)
+			f->min_depth = depth;
+
+		/* the forest so far, for out-of-bag scoring of this tree */
+		f->tree_start[tree + 1] = t.n_nodes;
+		f->nodes = t.nodes;
+		f->cover = t.cover;
+		f->n_nodes = t.n_nodes;
+		f->leaf_values = t.leaf_values;
+		f->n_leaves = t.n_leaves;
+		if (oob_sum != NULL)
+		{
+			int32_t		rows[FOREST_LANES],
+						leaf[FOREST_LANES];
+			int			m = 0;
+
+			for (int32_t r = 0; r <= n; r++)
+			{
+				if (r < n && t.w[r] != 0.0)
+					continue;
+				if (r < n)
+					rows[m++] = r;
+				if (m == FOREST_LANES || (r == n && m > 0))
+				{
+					walk_rows(f, tree, m, ds->x, rows, leaf);
+					for (int j = 0; j < m; j++)
+					{
+						const double *lv = t.leaf_values + (size_t) leaf[j] * k;
+
+						for (int c = 0; c < k; c++)
+							oob_sum[(size_t) rows[j] * k + c] += lv[c];
+						oob_cnt[rows[j]]++;
+					}
+					m = 0;
+				}
+			}
+		}
+		if (par->importance == PMED_FOREST_IMPORTANCE_PERMUTATION)
+			permutation_importance(&t, f, tree, &rng);
+	}
+
+	f->mean_depth = depth_sum / par->n_trees;
+	f->importance = t.imp;
+	if (par->importance == PMED_FOREST_IMPORTANCE_PERMUTATION)
+	{
+		for (int j = 0; j < p; j++)
+			t.imp[j] /= par->n_trees;
+	}
+	else
+	{
+		double		s = 0.0;
+
+		for (int j = 0; j < p; j++)
+			s += t.imp[j];
+		if (s > 0)
+			for (int j = 0; j < p; j++)
+				t.imp[j] /= s;
+	}
+
+	if (oob_sum != NULL)
+	{
+		double		e = 0.0;
+
+		for (int32_t r = 0; r < n; r++)
+		{
+			const double *s = oob_sum + (size_t) r * k;
+
+			if (oob_cnt[r] == 0)
+				continue;
+			f->oob_rows++;
+			if (classif)
+				e += argmax(s, k) == t.yc[r] ? 0.0 : 1.0;
+			else
+			{
+				double		d = s[0] / oob_cnt[r] - ds->y[r];
+
+				e += d * d;
+			}
+		}
+		f->oob_error = f->oob_rows > 0 ? e / f->oob_rows : NAN;
+		pmed_free(oob_sum);
+		pmed_free(oob_cnt);
+	}
+	else
+		f->oob_error = NAN;
+
+	pmed_free(t.bins);
+	pmed_free(t.bin_lo);
+	pmed_free(t.bin_hi);
+	pmed_free(t.nbins);
+	pmed_free(t.usable);
+	pmed_free(t.yc);
+	pmed_free(t.w);
+	pmed_free(t.idx);
+	pmed_free(t.pw);
+	pmed_free(t.pc);
+	pmed_free(t.py);
+	pmed_free(t.hist);
+	pmed_free(t.tot);
+	pmed_free(t.rows);
+	pmed_free(t.node_sum);
+	pmed_free(t.left);
+	pmed_free(t.miss);
+	*out = f;
+	return PMED_OK;
+}
+
+/* ---- encoding ---- */
+
+#define FOREST_PAYLOAD_VERSION	1
+
+void
+pmed_forest_encode(const PmedForest *f, PmedWriter *w)
+{
+	pmed_put_u8(w, FOREST_PAYLOAD_VERSION);
+	pmed_put_u8(w, (uint8_t) f->task);
+	pmed_put_u32(w, (uint32_t) f->n_features);
+	pmed_put_u32(w, (uint32_t) f->n_outputs);
+	pmed_put_u32(w, (uint32_t) f->n_trees);
+	for (int t = 0; t < f->n_trees; t++)
+		pmed_put_u32(w, (uint32_t) (f->tree_start[t + 1] - f->tree_start[t]));
+	for (int32_t i = 0; i < f->n_nodes; i++)
+	{
+		const PmedForestNode *nd = &f->nodes[i];
+
+		pmed_put_i32(w, nd->code);
+		pmed_put_i32(w, nd->child);
+		pmed_put_f64(w, nd->threshold);
+		pmed_put_f64(w, f->cover[i]);
+	}
+	pmed_put_u32(w, (uint32_t) f->n_leaves);
+	pmed_put_f64_array(w, f->leaf_values, (size_t) f->n_leaves * f->n_outputs);
+	pmed_put_u8(w, (uint8_t) f->importance_kind);
+	pmed_put_f64_array(w, f->importance, f->n_features);
+}
+
+static PmedForest *
+corrupt(PmedReader *r, const char *what)
+{
+	pmed_reader_fail(r, what);
+	return NULL;
+}
+
+PmedForest *
+pmed_forest_decode(PmedReader *r, int n_features, int n_classes, PmedError *err)
+{
+	PmedForest *f = pmed_alloc(sizeof(PmedForest));
+	uint8_t		version,
+				task,
+				imp_kind;
+	uint32_t	u,
+				n_trees,
+				n_leaves;
+	int64_t		total = 0;
+	uint8_t    *parented;
+	int32_t    *depth;
+
+	if (!pmed_get_u8(r, &version))
+		return NULL;
+	if (version != FOREST_PAYLOAD_VERSION)
+		return corrupt(r, "unsupported forest payload version");
+	if (!pmed_get_u8(r, &task))
+		return NULL;
+	if (task != (n_classes > 0 ? PMED_TASK_CLASSIFICATION : PMED_TASK_REGRESSION))
+		return corrupt(r, "forest task does not match the schema");
+	f->task = task;
+	if (!pmed_get_u32(r, &u))
+		return NULL;
+	if ((int64_t) u != n_features || u < 1)
+		return corrupt(r, "forest feature count does not match the schema");
+	f->n_features = (int) u;
+	if (!pmed_get_u32(r, &u))
+		return NULL;
+	if ((int64_t) u != (n_classes > 0 ? n_classes : 1))
+		return corrupt(r, "forest output count does not match the schema");
+	f->n_outputs = (int) u;
+	if (!pmed_get_count(r, PMED_FOREST_MAX_TREES, 4, &n_trees))
+		return NULL;
+	if (n_trees < 1)
+		return corrupt(r, "forest has no tree");
+	f->n_trees = (int) n_trees;
+	f->tree_start = pmed_alloc_array((size_t) n_trees + 1, sizeof(int32_t));
+	for (uint32_t t = 0; t < n_trees; t++)
+	{
+		if (!pmed_get_u32(r, &u))
+			return NULL;
+		if (u < 1)
+			return corrupt(r, "empty tree");
+		f->tree_start[t] = (int32_t) total;
+		total += u;
+		/* each node takes 24 bytes: reject before allocating */
+		if (total > INT32_MAX / 2 || (size_t) total > r->left / 24)
+			return corrupt(r, "truncated");
+	}
+	f->tree_start[n_trees] = (int32_t) total;
+	f->n_nodes = (int32_t) total;
+	f->nodes = pmed_alloc_array((size_t) total, sizeof(PmedForestNode));
+	f->cover = pmed_alloc_array((size_t) total, sizeof(double));
+	for (int32_t i = 0; i < f->n_nodes; i++)
+	{
+		if (!pmed_get_i32(r, &f->nodes[i].code) || !pmed_get_i32(r, &f->nodes[i].child) ||
+			!pmed_get_f64(r, &f->nodes[i].threshold) || !pmed_get_f64(r, &f->cover[i]))
+			return NULL;
+		if (!(f->cover[i] > 0))
+			return corrupt(r, "node cover must be positive");
+	}
+	if (!pmed_get_count(r, INT32_MAX / 2, 8 * (size_t) f->n_outputs, &n_leaves))
+		return NULL;
+	f->n_leaves = (int32_t) n_leaves;
+	if (!pmed_get_f64_array(r, (size_t) n_leaves * f->n_outputs, &f->leaf_values))
+		return NULL;
+	if (!pmed_get_u8(r, &imp_kind))
+		return NULL;
+	if (imp_kind > PMED_FOREST_IMPORTANCE_PERMUTATION)
+		return corrupt(r, "unknown importance kind");
+	f->importance_kind = imp_kind;
+	if (!pmed_get_f64_array(r, (size_t) f->n_features, &f->importance))
+		return NULL;
+	if (!pmed_reader_done(r))
+		return NULL;
+
+	/*
+	 * Structure: within each tree a split's children are a pair after it,
+	 * every node but the root has exactly one parent, leaves index leaf
+	 * values, split features index the features.  So every walk ends and
+	 * every tree is a tree.
+	 */
+	parented = pmed_alloc_array((size_t) total, 1);
+	depth = pmed_alloc_array((size_t) total, sizeof(int32_t));
+	for (int t = 0; t < f->n_trees; t++)
+	{
+		int32_t		lo = f->tree_start[t],
+					hi = f->tree_start[t + 1];
+
+		for (int32_t i = lo; i < hi; i++)
+		{
+			const PmedForestNode *nd = &f->nodes[i];
+
+			if (i > lo && !parented[i])
+				return corrupt(r, "tree node without a parent");
+			if (nd->code == PMED_FOREST_LEAF)
+			{
+				if (nd->child < 0 || nd->child >= f->n_leaves)
+					return corrupt(r, "leaf index out of range");
+				continue;
+			}
+			if (nd->code < 0 || (nd->code >> 1) >= f->n_features)
+				return corrupt(r, "split feature out of range");
+			if (nd->child <= i || nd->child >= hi - 1)
+				return corrupt(r, "child index out of range");
+			if (parented[nd->child] || parented[nd->child + 1])
+				return corrupt(r, "tree node with two parents");
+			parented[nd->child] = parented[nd->child + 1] = 1;
+			depth[nd->child] = depth[nd->child + 1] = depth[i] + 1;
+			if (depth[i] + 1 > PMED_FOREST_MAX_DEPTH)
+				return corrupt(r, "tree too deep");
+			if (depth[i] + 1 > f->max_depth)
+				f->max_depth = depth[i] + 1;
+		}
+	}
+	pmed_free(parented);
+	pmed_free(depth);
+	(void) err;
+	return f;
+}

@@ -1,0 +1,101 @@
+/*
+ * forest.h - random forests (classification by Gini, regression by
+ * variance) with learned default directions for missing values, compact
+ * flattened nodes for scoring, out-of-bag error and feature importance.
+ *
+ * Training bins every feature once into at most PMED_FOREST_BINS quantile
+ * bins (a feature with that many distinct values or fewer gets one bin per
+ * value, so its splits are exactly the midpoints an exact search would
+ * find) and searches splits on per-node histograms.
+ */
+#ifndef PMED_FOREST_H
+#define PMED_FOREST_H
+
+#include "model.h"
+
+#define PMED_FOREST_BINS		255 /* value bins; one more holds missing */
+#define PMED_FOREST_MAX_TREES	10000
+#define PMED_FOREST_MAX_DEPTH	512 /* hard cap on any tree's depth */
+#define PMED_FOREST_MAX_ROWS	((int64_t) 0x7FFFFFF0)
+
+typedef enum PmedForestImportance
+{
+	PMED_FOREST_IMPORTANCE_IMPURITY = 0,
+	PMED_FOREST_IMPORTANCE_PERMUTATION = 1
+} PmedForestImportance;
+
+typedef struct PmedForestParams
+{
+	int			n_trees;		/* 1..PMED_FOREST_MAX_TREES */
+	int			max_depth;		/* 0 = up to PMED_FOREST_MAX_DEPTH */
+	int			min_leaf;		/* fewest distinct in-bag rows in a leaf */
+	int			mtry;			/* 0 = sqrt(p) (classification), p/3 (regression) */
+	double		sample_fraction;	/* 0 = 1 with replacement, 0.632 without */
+	bool		replace;
+	int			importance;		/* PmedForestImportance */
+	uint64_t	seed;
+} PmedForestParams;
+
+/*
+ * One flattened node, 16 bytes.  A split sends x[feature] <= threshold to
+ * child and the rest to child + 1; a missing value goes to child when
+ * default_left, else to child + 1.  code is -1 for a leaf (then child is the
+ * leaf index) or feature * 2 + default_left.
+ */
+typedef struct PmedForestNode
+{
+	double		threshold;
+	int32_t		code;
+	int32_t		child;
+} PmedForestNode;
+
+#define PMED_FOREST_LEAF	(-1)
+
+typedef struct PmedForest
+{
+	int			task;			/* PMED_TASK_CLASSIFICATION or _REGRESSION */
+	int			n_features;
+	int			n_outputs;		/* classes, or 1 for regression */
+	int			n_trees;
+	int32_t    *tree_start;		/* n_trees + 1 offsets into nodes */
+	int32_t		n_nodes;
+	PmedForestNode *nodes;
+	double	   *cover;			/* in-bag training samples per node */
+	int32_t		n_leaves;
+	double	   *leaf_values;	/* n_leaves * n_outputs */
+	int			importance_kind;
+	double	   *importance;		/* n_features */
+	int			max_depth;		/* deepest tree (edges from the root) */
+
+	/* training statistics (not encoded: they go to the metadata) */
+	double		oob_error;		/* misclassification rate, or mean squared error */
+	int64_t		oob_rows;		/* rows out of bag in at least one tree */
+	double		mean_depth;
+	int			min_depth;
+	int			mtry;
+	int			min_leaf;
+	double		sample_fraction;
+} PmedForest;
+
+/* Train; on failure returns the status with err filled in. */
+PmedStatus	pmed_forest_train(const PmedDataset *ds, const PmedForestParams *params,
+							  PmedForest **out, PmedError *err);
+
+/* The ALGO payload. */
+void		pmed_forest_encode(const PmedForest *f, PmedWriter *w);
+
+/*
+ * Decode and validate a payload for a model with n_features features and
+ * n_classes classes (0 = regression).  Consumes the whole reader; NULL on
+ * any inconsistency (err says what).
+ */
+PmedForest *pmed_forest_decode(PmedReader *r, int n_features, int n_classes, PmedError *err);
+
+/* Average of the trees' leaf values: n_outputs values (class probabilities). */
+void		pmed_forest_predict(const PmedForest *f, const double *x, double *out);
+/* Class index with the largest probability (lowest index on ties), or the value. */
+double		pmed_forest_predict_one(const PmedForest *f, const double *x);
+/* Leaf index that row x reaches in tree t. */
+int32_t		pmed_forest_leaf(const PmedForest *f, int t, const double *x);
+
+#endif

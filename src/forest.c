@@ -1,0 +1,214 @@
+/*
+ * forest.c - glue for pmed.forest_train: random forests for classification
+ * (Gini) and regression (variance) with TreeSHAP explanations, plus
+ * pmed.forest_trees, which describes each tree of a forest model.
+ */
+#include "pmed.h"
+
+#include <math.h>
+
+#include "funcapi.h"
+
+#include "core/forest.h"
+#include "core/treeshap.h"
+
+static const char *const forest_option_keys[] = {
+	PMED_COMMON_OPTION_KEYS, "trees", "max_depth", "min_leaf", "mtry", "sample_fraction",
+	"replace", "importance", NULL
+};
+
+static const char *const importance_choices[] = {"impurity", "permutation", NULL};
+
+/* Read and range-check the options; the caller knows the task and p. */
+static void
+forest_params(Jsonb *options, bool classification, PmedForestParams *par)
+{
+	double		trees;
+
+	memset(par, 0, sizeof(*par));
+	trees = pmed_option_number(options, "trees", 100, 1, 1e300);
+	if (trees != floor(trees))
+		pmed_option_error("trees", "The value must be an integer.");
+	if (trees > PMED_FOREST_MAX_TREES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many trees: %.0f", trees),
+				 errdetail("A forest has at most %d trees.", PMED_FOREST_MAX_TREES)));
+	par->n_trees = (int) trees;
+	par->max_depth = pmed_option_int(options, "max_depth", 0, 1, PMED_FOREST_MAX_DEPTH);
+	par->min_leaf = pmed_option_int(options, "min_leaf", classification ? 1 : 5, 1, INT_MAX);
+	par->mtry = pmed_option_int(options, "mtry", 0, 1, PMED_MAX_FEATURES);
+	par->replace = pmed_option_bool(options, "replace", true);
+	par->sample_fraction = pmed_option_number(options, "sample_fraction", 0, 1e-9, 1);
+	par->importance = strcmp(pmed_option_choice(options, "importance", "impurity",
+												importance_choices), "permutation") == 0 ?
+		PMED_FOREST_IMPORTANCE_PERMUTATION : PMED_FOREST_IMPORTANCE_IMPURITY;
+	par->seed = pmed_option_seed(options);
+}
+
+static void
+forest_validate_options(Jsonb *options)
+{
+	PmedForestParams par;
+
+	forest_params(options, true, &par);
+}
+
+static void
+append_number(StringInfo s, const char *key, double v)
+{
+	if (isfinite(v))
+		appendStringInfo(s, ", \"%s\": %.17g", key, v);
+	else
+		appendStringInfo(s, ", \"%s\": null", key);
+}
+
+static void
+forest_fit(const PmedDataset *ds, const PmedSchema *schema, Jsonb *options,
+		   PmedWriter *algo, StringInfo meta)
+{
+	PmedForestParams par;
+	PmedForest *f;
+	PmedError	err = {0};
+	bool		classification = schema->task == PMED_TASK_CLASSIFICATION;
+	PmedDataset d = *ds;
+
+	forest_params(options, classification, &par);
+	if (par.mtry > ds->n_features)
+		pmed_option_error("mtry", psprintf("The value must be at most the number of features (%d); it is %d.",
+										   ds->n_features, par.mtry));
+	if (!classification)
+		d.n_classes = 0;
+	if (pmed_forest_train(&d, &par, &f, &err) != PMED_OK)
+		pmed_report(&err);
+	pmed_forest_encode(f, algo);
+
+	appendStringInfo(meta, ", \"trees\": %d, \"mtry\": %d, \"min_leaf\": %d", f->n_trees, f->mtry,
+					 f->min_leaf);
+	if (par.max_depth > 0)
+		appendStringInfo(meta, ", \"max_depth\": %d", par.max_depth);
+	else
+		appendStringInfoString(meta, ", \"max_depth\": null");
+	append_number(meta, "sample_fraction", f->sample_fraction);
+	appendStringInfo(meta, ", \"replace\": %s, \"importance\": \"%s\"",
+					 par.replace ? "true" : "false",
+					 par.importance == PMED_FOREST_IMPORTANCE_PERMUTATION ? "permutation" : "impurity");
+	appendStringInfo(meta, ", \"split_search\": \"histogram, at most %d bins per feature\"",
+					 PMED_FOREST_BINS);
+	appendStringInfo(meta, ", \"oob_error_kind\": \"%s\"",
+					 classification ? "misclassification rate" : "mean squared error");
+	append_number(meta, "oob_error", f->oob_error);
+	appendStringInfo(meta, ", \"oob_rows\": %lld", (long long) f->oob_rows);
+	appendStringInfo(meta, ", \"nodes\": %d, \"leaves\": %d", f->n_nodes, f->n_leaves);
+	appendStringInfo(meta, ", \"depth\": {\"min\": %d, \"mean\": %.4f, \"max\": %d}",
+					 f->min_depth, f->mean_depth, f->max_depth);
+	appendStringInfoString(meta, ", \"stores_training_rows\": false");
+}
+
+static void *
+forest_decode(PmedReader *algo, const PmedSchema *schema, PmedError *err)
+{
+	return pmed_forest_decode(algo, (int) schema->n_features,
+							  schema->task == PMED_TASK_CLASSIFICATION ? (int) schema->n_classes : 0,
+							  err);
+}
+
+static double
+forest_predict(const PmedModel *m, const double *x)
+{
+	return pmed_forest_predict_one(m->algo, x);
+}
+
+static bool
+forest_proba(const PmedModel *m, const double *x, double *proba)
+{
+	const PmedForest *f = m->algo;
+
+	if (f->task != PMED_TASK_CLASSIFICATION)
+		return false;
+	pmed_forest_predict(f, x, proba);
+	return true;
+}
+
+/*
+ * Regression: the predicted value.  Classification: the probability of the
+ * positive class, or of the last class when there is none (multiclass).
+ */
+static void
+forest_explain(const PmedModel *m, const double *x, double *base, double *contrib)
+{
+	const PmedForest *f = m->algo;
+	int			output = 0;
+
+	if (f->task == PMED_TASK_CLASSIFICATION)
+		output = m->schema.positive >= 0 ? m->schema.positive : f->n_outputs - 1;
+	pmed_treeshap(f, x, output, base, contrib);
+}
+
+static void
+forest_importance(const PmedModel *m, double *importance)
+{
+	const PmedForest *f = m->algo;
+
+	memcpy(importance, f->importance, sizeof(double) * f->n_features);
+}
+
+const PmedFamily pmed_forest_family = {
+	.kind = PMED_KIND_FOREST,
+	.name = "forest",
+	.option_keys = forest_option_keys,
+	.classification = true,
+	.regression = true,
+	.validate_options = forest_validate_options,
+	.fit = forest_fit,
+	.decode = forest_decode,
+	.predict = forest_predict,
+	.predict_proba = forest_proba,
+	.explain = forest_explain,
+	.importance = forest_importance,
+};
+
+PMED_TRAIN_AGGREGATE(forest_train, pmed_forest_family)
+
+/* pmed.forest_trees(model): one row per tree: nodes, leaves, depth. */
+PG_FUNCTION_INFO_V1(forest_trees);
+Datum
+forest_trees(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const PmedModel *m = pmed_cached_model(fcinfo, 0);
+	const PmedForest *f;
+	int32	   *depth;
+
+	pmed_require_kind(m, "pmed.forest_trees", 1, PMED_KIND_FOREST);
+	f = m->algo;
+	depth = palloc0(sizeof(int32) * f->n_nodes);
+	InitMaterializedSRF(fcinfo, 0);
+	for (int t = 0; t < f->n_trees; t++)
+	{
+		int32		lo = f->tree_start[t],
+					hi = f->tree_start[t + 1];
+		int32		leaves = 0,
+					dmax = 0;
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		for (int32 i = lo; i < hi; i++)
+		{
+			const PmedForestNode *nd = &f->nodes[i];
+
+			if (depth[i] > dmax)
+				dmax = depth[i];
+			if (nd->code == PMED_FOREST_LEAF)
+				leaves++;
+			else
+				depth[nd->child] = depth[nd->child + 1] = depth[i] + 1;
+		}
+		values[0] = Int32GetDatum(t + 1);
+		values[1] = Int32GetDatum(hi - lo);
+		values[2] = Int32GetDatum(leaves);
+		values[3] = Int32GetDatum(dmax);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
