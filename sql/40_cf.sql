@@ -133,6 +133,7 @@ SELECT * FROM pmed.recommend((SELECT model FROM cf_models WHERE name = 'private'
 SELECT count(*) FROM pmed.recommend((SELECT model FROM cf_models WHERE name = 'private'), ARRAY[10]::bigint[]);
 SELECT * FROM pmed.recommend((SELECT model FROM cf_content), 2::bigint);
 SELECT * FROM pmed.recommend((SELECT pmed.baseline_train(ARRAY[x], x > 1) FROM generate_series(1, 3) x), 1::bigint);
+SELECT * FROM pmed.recommend((SELECT pmed.svm_train(ARRAY[x], x > 2) FROM generate_series(1, 4) x), ARRAY[1]::bigint[]);
 SELECT * FROM pmed.recommend((SELECT model FROM cf_models WHERE name = 'knn'), 2::bigint,
                              interactions => (SELECT model FROM cf_content));
 SELECT pmed.ddi_rate(ARRAY[1, 2]::bigint[], (SELECT model FROM cf_content));
