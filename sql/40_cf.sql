@@ -38,6 +38,8 @@ FROM pmed.recommend((SELECT model FROM cf_models WHERE name = 'knn'), ARRAY[12, 
 -- min_support 2: the 13 pairs rest on one patient and are gone
 SELECT item, round(score::numeric, 6) AS score
 FROM pmed.recommend((SELECT model FROM cf_models WHERE name = 'knn2'), 2::bigint);
+-- and its cold start does not reveal drug 13, which rests on one patient (count stored as 0)
+SELECT * FROM pmed.recommend((SELECT model FROM cf_models WHERE name = 'knn2'), 999::bigint);
 -- exclude, k
 SELECT item FROM pmed.recommend((SELECT model FROM cf_models WHERE name = 'knn'), ARRAY[13]::bigint[], 1);
 SELECT item FROM pmed.recommend((SELECT model FROM cf_models WHERE name = 'knn'), ARRAY[13]::bigint[],
