@@ -118,8 +118,8 @@ solve_row(const double *F, const double *G, uint32_t k, const uint32_t *idx,
 			bb[f] += rhs * y[f];
 	}
 	if (n > 0)
-		dsyrk_("U", "N", &ik, &in, &one, wk->B, &ik, &one, wk->A, &ik);
-	dposv_("U", &ik, &one_rhs, wk->A, &ik, wk->b, &ik, &info);
+		dsyrk_("L", "N", &ik, &in, &one, wk->B, &ik, &one, wk->A, &ik);
+	dposv_("L", &ik, &one_rhs, wk->A, &ik, wk->b, &ik, &info);
 	if (info != 0)
 	{
 		memset(out, 0, sizeof(double) * k);
