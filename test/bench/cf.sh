@@ -71,9 +71,9 @@ als_call=$(per_call als)
 
 echo
 echo "pmed drug recommendation benchmark: 943 patients x 1,682 drugs, 100,000 rows (generated, MovieLens-100k sized)"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); OpenBLAS serial; numpy $($PY -c 'import numpy; print(numpy.__version__)')"
+echo "machine: $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); OpenBLAS serial; numpy $($PY -c 'import numpy; print(numpy.__version__)')"
 echo
-printf "| %-34s | %12s | %12s | %9s |\n" "training (best of 3; NumPy ALS 1 run)" "pmed (SQL)" "NumPy" "NumPy/pmed"
+printf "| %-34s | %12s | %12s | %9s |\n" "training, best of 3 (wall clock)" "pmed (SQL)" "NumPy" "NumPy/pmed"
 printf "|%s|%s|%s|%s|\n" "------------------------------------" "--------------" "--------------" "-----------"
 printf "| %-34s | %10s s | %10s s | %8.1fx |\n" "item_knn (50 neighbours)" "$pg_knn" "$np_knn" "$(echo "$np_knn $pg_knn" | awk '{print $1 / $2}')"
 printf "| %-34s | %10s s | %10s s | %8.1fx |\n" "ALS (32 factors, 15 iterations)" "$pg_als" "$np_als" "$(echo "$np_als $pg_als" | awk '{print $1 / $2}')"
