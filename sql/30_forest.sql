@@ -5,10 +5,10 @@ SET client_min_messages = warning;
 \i data/diabetes/load.sql
 RESET client_min_messages;
 
--- Classification on WDBC: test rows are id % 5 = 0 (113 rows), training the rest.
+-- Classification on WDBC: test rows are pmed.fold(id, 5) = 0 (105 rows), training the rest.
 CREATE TABLE forest_wdbc AS
 SELECT pmed.forest_train(features, diagnosis, '{"trees": 100, "seed": 7}') AS model
-FROM wdbc WHERE id % 5 <> 0;
+FROM wdbc WHERE pmed.fold(id, 5) <> 0;
 
 SELECT i->>'kind' AS kind, i->>'task' AS task, i->'classes' AS classes,
        i->>'positive_class' AS positive, i->>'trees' AS trees, i->>'mtry' AS mtry,
@@ -19,17 +19,16 @@ SELECT i->>'kind' AS kind, i->>'task' AS task, i->'classes' AS classes,
 FROM (SELECT pmed.model_info(model) AS i FROM forest_wdbc) s;
 
 -- Accuracy: scikit-learn's RandomForestClassifier (100 trees, max_features 5)
--- averages 110.2 of 113 correct over 20 seeds (0.9752); we need at least 110 - 1.
+-- gets 100.8 of 105 test rows right on average over 20 seeds (0.9600, from 0.9524
+-- to 0.9714); we need at least that, within one test row.
 SELECT count(*) FILTER (WHERE pmed.predict_label(model, features) = diagnosis) AS correct,
        count(*) AS test_rows,
-       count(*) FILTER (WHERE pmed.predict_label(model, features) = diagnosis) >= 109 AS at_least_sklearn
-FROM forest_wdbc, wdbc WHERE id % 5 = 0;
+       count(*) FILTER (WHERE pmed.predict_label(model, features) = diagnosis) >= 100 AS at_least_sklearn
+FROM forest_wdbc, wdbc WHERE pmed.fold(id, 5) = 0;
 
--- ROC AUC of predict_proba on the test rows (Mann-Whitney over all pairs).
-WITH s AS (SELECT pmed.predict_proba(model, features) AS p, diagnosis = 'malignant' AS pos
-           FROM forest_wdbc, wdbc WHERE id % 5 = 0)
-SELECT round(avg(CASE WHEN a.p > b.p THEN 1 WHEN a.p = b.p THEN 0.5 ELSE 0 END), 4) AS auc
-FROM s a, s b WHERE a.pos AND NOT b.pos;
+-- ROC AUC of predict_proba on the test rows (scikit-learn's forests average 0.9894).
+SELECT round(pmed.auc(pmed.predict_proba(model, features), diagnosis = 'malignant')::numeric, 4) AS auc
+FROM forest_wdbc, wdbc WHERE pmed.fold(id, 5) = 0;
 
 -- predict is the class as a number (1 = positive for a binary text label),
 -- predict_proba the positive-class probability, also by label.
@@ -43,43 +42,43 @@ SELECT max(abs(e.total - pmed.predict_proba(model, w.features))) < 1e-9 AS addit
        count(*) AS rows_checked
 FROM forest_wdbc, wdbc w,
      LATERAL (SELECT sum(contribution) AS total FROM pmed.explain(model, w.features)) e
-WHERE w.id % 5 = 0;
+WHERE pmed.fold(w.id, 5) = 0;
 
 SELECT feature, name, round(value::numeric, 3) AS value, round(contribution::numeric, 4) AS contribution
 FROM forest_wdbc, pmed.explain(model, (SELECT features FROM wdbc WHERE id = 5))
 ORDER BY abs(contribution) DESC LIMIT 4;
 
--- Impurity importance sums to 1; the worst-area / concave-points features lead.
+-- Impurity importance sums to 1; the worst radius, perimeter and area features lead.
 SELECT round(sum(importance)::numeric, 6) AS total FROM forest_wdbc, pmed.feature_importance(model);
 SELECT feature FROM forest_wdbc, pmed.feature_importance(model) ORDER BY importance DESC LIMIT 3;
 
 -- Same rows and seed, same model; another seed, another model.
 -- (parameters_crc32c covers the trees; the whole bytea also holds the training time)
-SELECT pmed.model_info((SELECT pmed.forest_train(features, diagnosis, '{"trees": 100, "seed": 7}') FROM wdbc WHERE id % 5 <> 0))->'parameters_crc32c'
+SELECT pmed.model_info((SELECT pmed.forest_train(features, diagnosis, '{"trees": 100, "seed": 7}') FROM wdbc WHERE pmed.fold(id, 5) <> 0))->'parameters_crc32c'
        = pmed.model_info(model)->'parameters_crc32c' AS same_seed_same_trees,
-       pmed.model_info((SELECT pmed.forest_train(features, diagnosis, '{"trees": 100, "seed": 8}') FROM wdbc WHERE id % 5 <> 0))->'parameters_crc32c'
+       pmed.model_info((SELECT pmed.forest_train(features, diagnosis, '{"trees": 100, "seed": 8}') FROM wdbc WHERE pmed.fold(id, 5) <> 0))->'parameters_crc32c'
        = pmed.model_info(model)->'parameters_crc32c' AS other_seed_same_trees
 FROM forest_wdbc;
 
 SELECT tree, nodes, leaves, depth > 2 AS deep FROM forest_wdbc, pmed.forest_trees(model) LIMIT 3;
 
--- Regression on the diabetes data (test rows id % 5 = 0, 88 rows).
+-- Regression on the diabetes data (test rows pmed.fold(id, 5) = 0, 80 rows).
 -- scikit-learn's RandomForestRegressor (100 trees, max_features 3, min_samples_leaf 5)
 -- averages RMSE 58.36 over 20 seeds (57.53 .. 59.34).
 CREATE TABLE forest_diabetes AS
 SELECT pmed.forest_train(features, progression,
          '{"trees": 100, "seed": 7, "feature_names": ["age","sex","bmi","bp","s1","s2","s3","s4","s5","s6"]}') AS model
-FROM diabetes WHERE id % 5 <> 0;
+FROM diabetes WHERE pmed.fold(id, 5) <> 0;
 SELECT i->>'task' AS task, i->>'mtry' AS mtry, i->>'min_leaf' AS min_leaf, i->>'oob_error_kind' AS oob_kind,
        round(sqrt((i->>'oob_error')::float8)::numeric, 0) AS oob_rmse
 FROM (SELECT pmed.model_info(model) AS i FROM forest_diabetes) s;
 SELECT round(sqrt(avg((pmed.predict(model, features) - progression) ^ 2))::numeric, 1) AS rmse,
-       sqrt(avg((pmed.predict(model, features) - progression) ^ 2)) < 60.5 AS near_sklearn
-FROM forest_diabetes, diabetes WHERE id % 5 = 0;
+       sqrt(avg((pmed.predict(model, features) - progression) ^ 2)) < 58.5 AS near_sklearn
+FROM forest_diabetes, diabetes WHERE pmed.fold(id, 5) = 0;
 SELECT max(abs(e.total - pmed.predict(model, d.features))) < 1e-9 AS additive
 FROM forest_diabetes, diabetes d,
      LATERAL (SELECT sum(contribution) AS total FROM pmed.explain(model, d.features)) e
-WHERE d.id % 5 = 0;
+WHERE pmed.fold(d.id, 5) = 0;
 SELECT name FROM forest_diabetes, pmed.feature_importance(model) ORDER BY importance DESC LIMIT 2;
 SELECT pmed.predict_proba(model, (SELECT features FROM diabetes WHERE id = 1)) FROM forest_diabetes;
 

@@ -7,7 +7,6 @@
  */
 #include "pmed.h"
 
-#include <math.h>
 #include <stdarg.h>
 
 #include "access/detoast.h"
@@ -166,8 +165,6 @@ pmed_features_arg(FunctionCallInfo fcinfo, int argno, const PmedModel *m)
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(argno);
 	int			n = pmed_feature_array_length(arr);
 	int			p = (int) m->schema.n_features;
-	bits8	   *nulls = ARR_NULLBITMAP(arr);
-	const double *src = (const double *) ARR_DATA_PTR(arr);
 
 	if (n != p)
 		ereport(ERROR,
@@ -179,20 +176,7 @@ pmed_features_arg(FunctionCallInfo fcinfo, int argno, const PmedModel *m)
 		cache->features = MemoryContextAlloc(cache->ctx, sizeof(double) * p);
 		cache->features_len = p;
 	}
-	for (int i = 0; i < p; i++)
-	{
-		if (nulls && !(nulls[i / 8] & (1 << (i % 8))))
-		{
-			cache->features[i] = NAN;
-			continue;
-		}
-		if (!isfinite(*src))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("feature %d is %s", i + 1, isnan(*src) ? "NaN" : "infinite"),
-					 errhint("Pass NULL for a missing value.")));
-		cache->features[i] = *src++;
-	}
+	(void) pmed_copy_features(arr, p, cache->features);
 	return cache->features;
 }
 

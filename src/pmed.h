@@ -135,6 +135,11 @@ extern int	pmed_class_index(const PmedModel *m, const char *label);
 
 /* Length of a 1-D float8 feature array; ERROR 22023 for empty or other shapes. */
 extern int	pmed_feature_array_length(ArrayType *arr);
+/*
+ * Copy the n features of arr (length already checked) to dst: NULL elements
+ * become NAN (missing), NaN or infinity is an ERROR.  Returns how many are present.
+ */
+extern int	pmed_copy_features(ArrayType *arr, int n, double *dst);
 
 extern Datum pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family);
 extern Datum pmed_train_finalfn(FunctionCallInfo fcinfo, const PmedFamily *family);

@@ -145,12 +145,22 @@ arena_add(TrainState *st, const char *s)
 	return off;
 }
 
-/* Read the features of one row into dst; NULL elements become NAN. */
+/* Read the features of one training row; a row of only NULLs is refused. */
 static void
 read_feature_row(ArrayType *arr, int n, double *dst)
 {
+	if (pmed_copy_features(arr, n, dst) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a training row has no feature values: all %d are NULL", n),
+				 errhint("Leave such rows out with WHERE, or pass a NULL array to skip them.")));
+}
+
+int
+pmed_copy_features(ArrayType *arr, int n, double *dst)
+{
 	bits8	   *nulls = ARR_NULLBITMAP(arr);
-	double	   *src = (double *) ARR_DATA_PTR(arr);
+	const double *src = (const double *) ARR_DATA_PTR(arr);
 	int			present = 0;
 
 	for (int i = 0; i < n; i++)
@@ -168,11 +178,7 @@ read_feature_row(ArrayType *arr, int n, double *dst)
 		dst[i] = *src++;
 		present++;
 	}
-	if (present == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a training row has no feature values: all %d are NULL", n),
-				 errhint("Leave such rows out with WHERE, or pass a NULL array to skip them.")));
+	return present;
 }
 
 /* Number of elements of a 1-D float8 array; ERROR for other shapes. */

@@ -55,7 +55,7 @@ def run_ranger(tr, te, task, mtry, min_leaf):
                           str(TREES), str(mtry), str(min_leaf)], capture_output=True, text=True)
     if out.returncode != 0:
         return None, None
-    s, m = out.stdout.split()
+    s, m = out.stdout.strip().splitlines()[-1].split()
     return float(s), float(m)
 
 
@@ -169,16 +169,22 @@ def main():
     print("\n| scoring %d rows, one core | seconds | minus scan floor |" % SCORE_ROWS)
     print("|---|---:|---:|")
     print("| scan floor: SELECT sum(f[1]) | %.3f | |" % floor)
-    for label, q in (("pmed.predict, classification forest", "SELECT sum(pmed.predict(m, f)) FROM fb_score, fb_gen_model_class"),
-                     ("pmed.predict_proba, classification forest", "SELECT sum(pmed.predict_proba(m, f)) FROM fb_score, fb_gen_model_class"),
-                     ("pmed.predict, regression forest", "SELECT sum(pmed.predict(m, f)) FROM fb_score, fb_gen_model_reg")):
+    psql("DROP TABLE IF EXISTS fb_gen_model_d10;\n"
+         "CREATE TABLE fb_gen_model_d10 AS SELECT pmed.forest_train(f, yc, '{\"trees\": %d, \"max_depth\": 10, \"seed\": 7}') AS m FROM fb_gen_train;\n" % TREES)
+    for label, q in (("pmed.predict, classification forest", "SELECT sum(pmed.predict((SELECT m FROM fb_gen_model_class), f)) FROM fb_score"),
+                     ("pmed.predict_proba, classification forest", "SELECT sum(pmed.predict_proba((SELECT m FROM fb_gen_model_class), f)) FROM fb_score"),
+                     ("pmed.predict, regression forest", "SELECT sum(pmed.predict((SELECT m FROM fb_gen_model_reg), f)) FROM fb_score"),
+                     ("pmed.predict_proba, classification forest, max_depth 10", "SELECT sum(pmed.predict_proba((SELECT m FROM fb_gen_model_d10), f)) FROM fb_score")):
         secs, _ = psql(pre + (q + ";\n") * 2, timing=True)
         print("| %s | %.3f | %.3f |" % (label, secs, secs - floor))
     info = psql("SELECT pmed.model_info(m)->>'nodes', pmed.model_info(m)->'depth'->>'mean' FROM fb_gen_model_class;\n"
-                "SELECT pmed.model_info(m)->>'nodes', pmed.model_info(m)->'depth'->>'mean' FROM fb_gen_model_reg;\n")
-    print("\nforest sizes (nodes|mean depth): classification %s, regression %s" % (info[0], info[1]))
+                "SELECT pmed.model_info(m)->>'nodes', pmed.model_info(m)->'depth'->>'mean' FROM fb_gen_model_reg;\n"
+                "SELECT pmed.model_info(m)->>'nodes', pmed.model_info(m)->'depth'->>'mean' FROM fb_gen_model_d10;\n"
+                "SELECT round(avg((pmed.predict_label((SELECT m FROM fb_gen_model_d10), f) = yc::text)::int), 4) FROM fb_gen_test;\n")
+    print("\nforest sizes (nodes|mean of tree depths): classification %s, regression %s, classification max_depth 10 %s"
+          " (its test accuracy %s)" % (info[0], info[1], info[2], info[3]))
     psql("DROP TABLE fb_score, fb_gen_train, fb_gen_test, fb_wdbc_train, fb_wdbc_test, "
-         "fb_gen_model_class, fb_gen_model_reg, fb_wdbc_model_class;\n")
+         "fb_gen_model_class, fb_gen_model_reg, fb_gen_model_d10, fb_wdbc_model_class;\n")
 
 
 if __name__ == "__main__":

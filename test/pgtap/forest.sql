@@ -2,7 +2,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pmed;
-SELECT plan(19);
+SELECT plan(20);
 
 SELECT setseed(0.42);
 CREATE TABLE forest_tap AS
@@ -90,6 +90,8 @@ SELECT throws_ok($$SELECT pmed.forest_train(f, CASE WHEN i = 7 THEN 'NaN'::float
                  NULL, 'a NaN label (22023)');
 SELECT throws_ok($$SELECT pmed.forest_trees(pmed.baseline_train(f, y)) FROM forest_tap$$, '22023',
                  NULL, 'another kind of model where a forest is needed (22023)');
+SELECT throws_ok($$SELECT pmed.forest_trees(pmed.svm_train(f[1:3], y, '{"kernel": "linear"}')) FROM forest_tap WHERE i <= 300$$, '22023',
+                 'pmed.forest_trees needs a forest model, not a svm model', 'an SVM model where a forest is needed (22023)');
 SELECT throws_ok($$SELECT pmed.predict(set_byte(c, 300, get_byte(c, 300) # 16), ARRAY[0, 0, 0, 0]::float8[]) FROM forest_tap_serial$$,
                  'XX001', NULL, 'a corrupted forest is rejected (XX001)');
 

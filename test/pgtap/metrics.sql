@@ -7,7 +7,7 @@ SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pmed;
 RESET client_min_messages;
-SELECT plan(31);
+SELECT plan(33);
 
 -- EXPLAIN output of a query as one text
 CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
@@ -100,6 +100,23 @@ SELECT alike(pg_temp.plan_of('SELECT cohort, pmed.auc(s, y) FROM metrics_par GRO
 SELECT set_eq('SELECT cohort, pmed.auc(s, y), pmed.accuracy(lp, la) FROM metrics_par GROUP BY cohort',
               'SELECT cohort, auc, acc FROM serial_groups', 'grouped: parallel = serial');
 SELECT ok((SELECT auc FROM serial_ref) BETWEEN 0.9 AND 0.95, 'the parallel table AUC is sensible');
+
+-- independent references in plain SQL (exact numeric arithmetic) on the same 200k rows:
+-- AUC from midranks: (sum of positive midranks - P(P+1)/2) / (P N), tied scores sharing their mean rank
+SELECT ok(abs((SELECT auc FROM serial_ref) -
+              (SELECT ((sum(r) FILTER (WHERE y)) - count(*) FILTER (WHERE y) * (count(*) FILTER (WHERE y) + 1) / 2.0)
+                      / (count(*) FILTER (WHERE y) * count(*) FILTER (WHERE NOT y))
+               FROM (SELECT y, rank() OVER (ORDER BY s) + (count(*) OVER (PARTITION BY s) - 1) / 2.0 AS r
+                     FROM metrics_par) t)::float8) < 1e-12,
+          'auc equals the rank-sum (Mann-Whitney) formula computed in SQL');
+-- AP from its definition: per distinct score (descending), new positives / P times precision
+SELECT ok(abs((SELECT ap FROM serial_ref) -
+              (SELECT sum(dp / ptot * tp / (tp + fp)) FROM
+                 (SELECT dp, sum(dp) OVER w AS tp, sum(dn) OVER w AS fp, sum(dp) OVER () AS ptot
+                  FROM (SELECT s, count(*) FILTER (WHERE y)::numeric AS dp, count(*) FILTER (WHERE NOT y)::numeric AS dn
+                        FROM metrics_par GROUP BY s) g
+                  WINDOW w AS (ORDER BY s DESC)) t)::float8) < 1e-12,
+          'pr_auc equals average precision computed in SQL from its definition');
 
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
