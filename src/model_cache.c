@@ -1,9 +1,11 @@
 /*
  * model_cache.c - decode a model once per query, not once per row.
  *
- * Per-row functions keep the decoded model in fn_extra, keyed by the
- * model's size and stored CRC32C (or by its TOAST pointer when it comes
- * straight from a table, so the bytes are not even fetched again).
+ * Per-row functions keep the decoded model in fn_extra.  The key avoids
+ * touching the model's bytes where it can: a TOAST pointer when the model
+ * comes straight from a table (not even fetched again), the compressed
+ * bytes themselves for a small model compressed inline (comparing them is
+ * far cheaper than decompressing per row), else the size and stored CRC32C.
  */
 #include "pmed.h"
 
@@ -13,12 +15,20 @@
 #include "catalog/pg_type.h"
 #include "utils/memutils.h"
 
+typedef enum CacheKey
+{
+	KEY_NONE,					/* nothing cached */
+	KEY_TOAST,					/* toast: the model's TOAST pointer */
+	KEY_COMPRESSED,				/* compressed: a copy of the inline datum */
+	KEY_PLAIN					/* size and crc of a plain datum */
+} CacheKey;
+
 typedef struct ModelCache
 {
 	MemoryContext ctx;			/* holds the decoded model */
-	bool		valid;
-	bool		by_toast;		/* key is a TOAST pointer */
+	CacheKey	key;
 	struct varatt_external toast;
+	struct varlena *compressed;
 	size_t		size;
 	uint32		crc;
 	PmedModel  *model;
@@ -94,40 +104,53 @@ pmed_cached_model(FunctionCallInfo fcinfo, int argno)
 {
 	ModelCache *cache = get_cache(fcinfo);
 	struct varlena *datum = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	struct varatt_external toast;
+	CacheKey	key;
 	bytea	   *raw;
 	MemoryContext old;
 
 	if (VARATT_IS_EXTERNAL_ONDISK(datum))
 	{
-		struct varatt_external toast;
-
+		key = KEY_TOAST;
 		VARATT_EXTERNAL_GET_POINTER(toast, datum);
-		if (cache->valid && cache->by_toast &&
-			memcmp(&toast, &cache->toast, sizeof(toast)) == 0)
+		if (cache->key == KEY_TOAST && memcmp(&toast, &cache->toast, sizeof(toast)) == 0)
 			return cache->model;
 		raw = (bytea *) detoast_attr(datum);
-		cache->by_toast = true;
-		cache->toast = toast;
+	}
+	else if (VARATT_IS_COMPRESSED(datum))
+	{
+		key = KEY_COMPRESSED;
+		if (cache->key == KEY_COMPRESSED && VARSIZE(datum) == VARSIZE(cache->compressed) &&
+			memcmp(datum, cache->compressed, VARSIZE(datum)) == 0)
+			return cache->model;
+		raw = (bytea *) detoast_attr(datum);
 	}
 	else
 	{
+		key = KEY_PLAIN;
 		raw = PG_GETARG_BYTEA_PP(argno);
-		if (cache->valid && !cache->by_toast &&
+		if (cache->key == KEY_PLAIN &&
 			cache->size == VARSIZE_ANY_EXHDR(raw) && cache->crc == stored_crc(raw))
 			return cache->model;
-		cache->by_toast = false;
 	}
 
-	cache->valid = false;
+	cache->key = KEY_NONE;
 	MemoryContextReset(cache->ctx);
 	cache->features = NULL;
 	cache->features_len = 0;
 	old = MemoryContextSwitchTo(cache->ctx);
 	cache->model = pmed_decode_model(raw);
+	if (key == KEY_COMPRESSED)
+	{
+		cache->compressed = palloc(VARSIZE(datum));
+		memcpy(cache->compressed, datum, VARSIZE(datum));
+	}
 	MemoryContextSwitchTo(old);
+	if (key == KEY_TOAST)
+		cache->toast = toast;
 	cache->size = VARSIZE_ANY_EXHDR(raw);
 	cache->crc = stored_crc(raw);
-	cache->valid = true;
+	cache->key = key;
 	return cache->model;
 }
 

@@ -95,6 +95,7 @@ typedef struct PmedFamily
 } PmedFamily;
 
 extern const PmedFamily *pmed_family_for_kind(int kind);
+extern const PmedFamily *pmed_family_for_name(const char *name);
 
 /* Model kinds a family glue file provides. */
 extern const PmedFamily pmed_baseline_family;

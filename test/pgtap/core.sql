@@ -2,7 +2,7 @@
 -- model; every single-bit flip and every truncation of a real model is
 -- rejected with SQLSTATE XX001; the server survives all of it.
 BEGIN;
-SELECT plan(10);
+SELECT plan(13);
 
 \i data/wdbc/load.sql
 
@@ -87,6 +87,28 @@ FROM serial_model m, wdbc w;
 -- Options must be constant across rows (partial states are compared).
 SELECT throws_ok($$SELECT pmed.baseline_train(features, diagnosis, json_build_object('seed', id)::jsonb) FROM wdbc$$,
                  '22023', 'training options must be the same for every row', 'options that change between rows are an error');
+-- Models read straight from a table: inline-compressed and TOASTed values
+-- take the cache paths keyed by the stored bytes and by the TOAST pointer;
+-- two models alternating row by row must never be confused.
+CREATE TEMP TABLE stored (name text, model bytea);
+ALTER TABLE stored ALTER COLUMN model SET STORAGE MAIN;
+INSERT INTO stored
+SELECT 'priors' || k, pmed.baseline_train(features, diagnosis,
+         jsonb_build_object('feature_names', (SELECT jsonb_agg(repeat('name', 30) || i) FROM generate_series(1, 30) i),
+                            'positive', CASE k WHEN 1 THEN 'malignant' ELSE 'benign' END))
+FROM wdbc, generate_series(1, 2) k GROUP BY k;
+SELECT ok((SELECT bool_and(pg_column_compression(model) IS NOT NULL) FROM stored),
+          'the stored models are compressed inline');
+SELECT is((SELECT count(*)::int FROM stored s, wdbc w
+           WHERE pmed.predict_proba(s.model, w.features) =
+                 CASE s.name WHEN 'priors1' THEN 212.0 / 569 ELSE 357.0 / 569 END),
+          2 * 569, 'alternating compressed models are each scored with their own parameters');
+CREATE TEMP TABLE toasted (model bytea);
+ALTER TABLE toasted ALTER COLUMN model SET STORAGE EXTERNAL;
+INSERT INTO toasted SELECT model FROM stored ORDER BY name;
+SELECT is((SELECT array_agg(DISTINCT round(pmed.predict_proba(t.model, w.features)::numeric, 6) ORDER BY round(pmed.predict_proba(t.model, w.features)::numeric, 6))
+           FROM toasted t, wdbc w),
+          ARRAY[0.372583, 0.627417], 'TOASTed models are each scored with their own parameters');
 SELECT ok(true, 'the server is still up');
 
 SELECT * FROM finish();

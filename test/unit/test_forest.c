@@ -4,6 +4,7 @@
  * limits and errors, encode/decode round trip and corrupted payloads.
  */
 #include "forest.h"
+#include "treeshap.h"
 #include "rng.h"
 #include "unit.h"
 
@@ -375,6 +376,35 @@ test_codec(void)
 		longer[w.len] = 0;
 		CHECK(decode_bytes(longer, w.len + 1, p, 2, &err) == NULL, "trailing byte rejected");
 		free(longer);
+	}
+	/* every single-byte change either fails to decode or gives a forest that still scores */
+	{
+		int			decoded = 0,
+					failed = 0;
+
+		for (size_t pos = 0; pos < w.len; pos++)
+			for (int bit = 0; bit < 8; bit += 3)
+			{
+				PmedForest *h;
+
+				memcpy(copy, w.buf, w.len);
+				copy[pos] ^= (uint8_t) (1 << bit);
+				h = decode_bytes(copy, w.len, p, 2, &err);
+				if (h == NULL)
+					failed++;
+				else
+				{
+					double		pr[2],
+								phi[4],
+								base;
+
+					pmed_forest_predict(h, x, pr);
+					pmed_treeshap(h, x, 1, &base, phi);
+					decoded++;
+				}
+			}
+		CHECK(failed > 0 && decoded + failed == (int) w.len * 3,
+			  "bit flips: %d rejected, %d decoded and scored without a crash", failed, decoded);
 	}
 	free(copy);
 }
