@@ -58,4 +58,9 @@ extern int64 *pmed_bigint_array(ArrayType *arr, size_t *n);
  */
 extern const PmedModel *rec_cached_model(FunctionCallInfo fcinfo, int argno, int slotno);
 
+/* Final functions, also called by pmed.recommender_from_partials. */
+extern Datum cf_train_finalfn(PG_FUNCTION_ARGS);
+extern Datum content_train_finalfn(PG_FUNCTION_ARGS);
+extern Datum interactions_train_finalfn(PG_FUNCTION_ARGS);
+
 #endif

@@ -2,7 +2,7 @@
 -- ALS beat popularity), the interaction filter, serial vs forced-parallel
 -- training, SQLSTATEs of bad input, corrupt models, cancellation.
 BEGIN;
-SELECT plan(23);
+SELECT plan(27);
 
 \i data/mimic-iii-demo/load.sql
 \i data/ddi/load.sql
@@ -82,6 +82,40 @@ SELECT is((SELECT count(*) FROM cf_serial s JOIN cf_par p USING (m)
            WHERE pmed.model_info(s.model) - 'training_seconds' - 'crc32c'
                  IS DISTINCT FROM pmed.model_info(p.model) - 'training_seconds' - 'crc32c'), 0::bigint,
           'and are the same model: equal parameters checksum and metadata (apart from the training time)');
+
+-- ---- partial states across shards (servers): merged = trained on all rows ----
+CREATE TEMP TABLE cf_shards AS
+SELECT patient % 3 AS shard,
+       pmed.cf_train_partial(patient, drug, w, '{"method": "als", "factors": 8, "iterations": 5}') AS state
+FROM cf_big GROUP BY 1;
+SELECT is((SELECT pmed.model_info(pmed.recommender_from_partials(state ORDER BY shard DESC)) ->> 'parameters_crc32c' FROM cf_shards),
+          (SELECT pmed.model_info(model) ->> 'parameters_crc32c' FROM cf_serial WHERE m = 'als'),
+          'ALS from three merged shard states (any order) = ALS trained on all rows');
+SELECT throws_ok($$SELECT pmed.recommender_from_partials(s) FROM (
+                     SELECT pmed.cf_train_partial(1, 2) AS s UNION ALL SELECT pmed.interactions_train_partial(1, 2)) x$$,
+                 '22023', NULL, 'states of different model kinds do not merge: 22023');
+CREATE FUNCTION pg_temp.rejected_states(state bytea, how text) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE n int := 0; v bytea;
+        total int := CASE how WHEN 'flip' THEN length(state) * 8 ELSE length(state) END;
+BEGIN
+    FOR i IN 0 .. total - 1 LOOP
+        v := CASE how WHEN 'flip' THEN set_bit(state, i, 1 - get_bit(state, i)) ELSE substr(state, 1, i) END;
+        BEGIN
+            PERFORM pmed.recommender_from_partials(v);
+        EXCEPTION WHEN data_corrupted OR invalid_parameter_value OR invalid_text_representation
+                       OR program_limit_exceeded THEN
+            n := n + (CASE WHEN how = 'cut' AND SQLSTATE <> 'XX001' THEN 0 ELSE 1 END);
+        END;
+    END LOOP;
+    RETURN n;
+END $$;
+CREATE TEMP TABLE cf_small_state AS
+SELECT pmed.cf_train_partial(p, d, 1.0, '{"neighbors": 5}') AS state
+FROM (VALUES (1, 10), (1, 11), (2, 10)) v(p, d);
+SELECT is(pg_temp.rejected_states(state, 'cut'), length(state),
+          'every truncation of a partial state is rejected: XX001') FROM cf_small_state;
+SELECT lives_ok($$SELECT pg_temp.rejected_states(state, 'flip') FROM cf_small_state$$,
+                'every single-bit flip of a partial state is rejected or decodes to other valid rows');
 
 -- ---- bad input: SQLSTATEs ----
 SELECT throws_ok($$SELECT pmed.cf_train(1, 2, -1.0)$$, '22023', NULL, 'negative weight: 22023');
