@@ -2,53 +2,26 @@
 -- model; every single-bit flip and every truncation of a real model is
 -- rejected with SQLSTATE XX001; the server survives all of it.
 BEGIN;
-SELECT plan(13);
+SELECT plan(14);
 
 \i data/wdbc/load.sql
 
-CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    line text;
-    result text := '';
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-        result := result || line || E'\n';
-    END LOOP;
-    RETURN result;
-END $$;
+\i test/pgtap/lib/helpers.sql
 
--- Flip each bit in turn (or cut the model at each length) and count how
--- many variants pmed.model_info and pmed.predict reject with XX001.
-CREATE FUNCTION pg_temp.rejected_variants(model bytea, how text) RETURNS int LANGUAGE plpgsql AS $$
-DECLARE
-    n int := 0;
-    variant bytea;
-    total int := CASE how WHEN 'flip' THEN length(model) * 8 ELSE length(model) END;
-BEGIN
-    FOR i IN 0 .. total - 1 LOOP
-        variant := CASE how WHEN 'flip' THEN set_bit(model, i, 1 - get_bit(model, i))
-                            ELSE substr(model, 1, i) END;
-        BEGIN
-            PERFORM pmed.model_info(variant);
-        EXCEPTION WHEN data_corrupted THEN
-            BEGIN
-                PERFORM pmed.predict(variant, array_fill(1::float8, ARRAY[30]));
-            EXCEPTION WHEN data_corrupted THEN
-                n := n + 1;
-            END;
-        END;
-    END LOOP;
-    RETURN n;
-END $$;
 
 CREATE TEMP TABLE serial_model AS
 SELECT pmed.baseline_train(features, diagnosis, '{"feature_names": ["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q","r","s","t","u","v","w","x","y","z","aa","bb","cc","dd"]}') AS model
 FROM wdbc;
 
-SELECT is(pmed.rejected_variants, length(model) * 8, 'every single-bit flip of a model is rejected')
-FROM serial_model, pg_temp.rejected_variants(model, 'flip') AS pmed(rejected_variants);
-SELECT is(pmed.rejected_variants, length(model), 'every truncation of a model is rejected')
-FROM serial_model, pg_temp.rejected_variants(model, 'truncate') AS pmed(rejected_variants);
+SELECT is(pg_temp.rejected_variants(model, 'flip', 'SELECT pmed.model_info(%L)', '{XX001}'),
+          length(model) * 8, 'every single-bit flip of a model is rejected by model_info')
+FROM serial_model;
+SELECT is(pg_temp.rejected_variants(model, 'flip', 'SELECT pmed.predict(%L, array_fill(1::float8, ARRAY[30]))', '{XX001}'),
+          length(model) * 8, 'every single-bit flip of a model is rejected by predict')
+FROM serial_model;
+SELECT is(pg_temp.rejected_variants(model, 'cut', 'SELECT pmed.model_info(%L)', '{XX001}'),
+          length(model), 'every truncation of a model is rejected')
+FROM serial_model;
 SELECT throws_ok($$SELECT pmed.model_info(set_bit(model, 200, 1 - get_bit(model, 200))) FROM serial_model$$,
                  'XX001', 'invalid pmed model: checksum mismatch', 'a flipped payload bit names the checksum');
 

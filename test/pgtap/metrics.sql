@@ -9,29 +9,7 @@ CREATE EXTENSION IF NOT EXISTS pmed;
 RESET client_min_messages;
 SELECT plan(33);
 
--- EXPLAIN output of a query as one text
-CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-	result text := '';
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF, VERBOSE) ' || q LOOP
-		result := result || line || E'\n';
-	END LOOP;
-	RETURN result;
-END $$;
-
--- EXPLAIN ANALYZE output (no timings) of a query as one text
-CREATE FUNCTION pg_temp.run_plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-	result text := '';
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
-		result := result || line || E'\n';
-	END LOOP;
-	RETURN result;
-END $$;
+\i test/pgtap/lib/helpers.sql
 
 -- 200k rows with many tied scores (1001 distinct values), three cohorts
 CREATE TABLE metrics_par AS
@@ -55,7 +33,7 @@ SELECT pmed.auc(s, y) AS auc, pmed.pr_auc(s, y) AS ap, pmed.accuracy(lp, la) AS 
 FROM metrics_par;
 CREATE TEMP TABLE serial_groups AS
 SELECT cohort, pmed.auc(s, y) AS auc, pmed.accuracy(lp, la) AS acc FROM metrics_par GROUP BY cohort;
-SELECT unalike(pg_temp.plan_of('SELECT pmed.auc(s, y) FROM metrics_par'), '%Partial Aggregate%',
+SELECT unalike(pg_temp.plan_of('SELECT pmed.auc(s, y) FROM metrics_par', 'COSTS OFF, VERBOSE'), '%Partial Aggregate%',
               'serial settings: no partial aggregate');
 
 -- force a parallel plan
@@ -67,13 +45,13 @@ SET LOCAL parallel_leader_participation = off;
 
 SELECT alike(pg_temp.plan_of($$SELECT pmed.auc(s, y), pmed.pr_auc(s, y), pmed.accuracy(lp, la),
        pmed.confusion_matrix(lp, la), pmed.rmse(pred, act), pmed.log_loss(p, y), pmed.brier(p, y)
-       FROM metrics_par$$), '%Partial Aggregate%', 'EXPLAIN shows Partial Aggregate');
+       FROM metrics_par$$, 'COSTS OFF, VERBOSE'), '%Partial Aggregate%', 'EXPLAIN shows Partial Aggregate');
 -- workers really ran: partial states went through serialize, deserialize and combine
-SELECT matches(pg_temp.run_plan_of($$SELECT pmed.auc(s, y), pmed.confusion_matrix(lp, la), pmed.rmse(pred, act),
-       pmed.accuracy(lp, la) FROM metrics_par$$), 'Workers Launched: [1-9]', 'parallel workers were launched');
-SELECT alike(pg_temp.plan_of('SELECT pmed.auc(s, y) FROM metrics_par'), '%Parallel Seq Scan%',
+SELECT matches(pg_temp.plan_of($$SELECT pmed.auc(s, y), pmed.confusion_matrix(lp, la), pmed.rmse(pred, act),
+       pmed.accuracy(lp, la) FROM metrics_par$$, 'ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF'), 'Workers Launched: [1-9]', 'parallel workers were launched');
+SELECT alike(pg_temp.plan_of('SELECT pmed.auc(s, y) FROM metrics_par', 'COSTS OFF, VERBOSE'), '%Parallel Seq Scan%',
              'EXPLAIN shows a parallel scan');
-SELECT alike(pg_temp.plan_of('SELECT pmed.auc(s, y) FROM metrics_par'), '%Gather%', 'EXPLAIN shows Gather');
+SELECT alike(pg_temp.plan_of('SELECT pmed.auc(s, y) FROM metrics_par', 'COSTS OFF, VERBOSE'), '%Gather%', 'EXPLAIN shows Gather');
 
 -- the same statement shapes, evaluated under the parallel settings
 SELECT is((SELECT pmed.auc(s, y) FROM metrics_par), (SELECT auc FROM serial_ref),
@@ -92,10 +70,10 @@ SELECT ok(abs((SELECT pmed.log_loss(p, y) FROM metrics_par) - (SELECT ll FROM se
 SELECT ok(abs((SELECT pmed.brier(p, y) FROM metrics_par) - (SELECT brier FROM serial_ref)) < 1e-12,
           'brier: parallel = serial within 1e-12');
 -- the subquery form above also runs in parallel
-SELECT alike(pg_temp.plan_of('SELECT (SELECT pmed.auc(s, y) FROM metrics_par) = (SELECT auc FROM serial_ref)'),
+SELECT alike(pg_temp.plan_of('SELECT (SELECT pmed.auc(s, y) FROM metrics_par) = (SELECT auc FROM serial_ref)', 'COSTS OFF, VERBOSE'),
              '%Partial Aggregate%', 'the comparison query itself uses a partial aggregate');
 -- GROUP BY in parallel: one AUC per cohort
-SELECT alike(pg_temp.plan_of('SELECT cohort, pmed.auc(s, y) FROM metrics_par GROUP BY cohort'),
+SELECT alike(pg_temp.plan_of('SELECT cohort, pmed.auc(s, y) FROM metrics_par GROUP BY cohort', 'COSTS OFF, VERBOSE'),
              '%Partial%Aggregate%', 'grouped: EXPLAIN shows a partial aggregate');
 SELECT set_eq('SELECT cohort, pmed.auc(s, y), pmed.accuracy(lp, la) FROM metrics_par GROUP BY cohort',
               'SELECT cohort, auc, acc FROM serial_groups', 'grouped: parallel = serial');
