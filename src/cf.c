@@ -157,13 +157,7 @@ rec_state_merge(RecState *dst, const RecState *src)
 				 errdetail("One state is for a %s model, the other for a %s model.",
 						   pmed_kind_name(dst->kind), pmed_kind_name(src->kind))));
 	dst->skipped += src->skipped;
-	if (dst->options_json == NULL && src->options_json != NULL)
-		dst->options_json = pstrdup(src->options_json);
-	else if (dst->options_json && src->options_json &&
-			 strcmp(dst->options_json, src->options_json) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("training options must be the same for every row")));
+	pmed_options_merge(&dst->options_json, src->options_json);
 	for (RecChunk *c = src->head; c != NULL; c = c->next)
 	{
 		for (int i = 0; i < c->n; i++)

@@ -50,6 +50,11 @@ extern char *pmed_option_string(Jsonb *options, const char *key);
 extern char **pmed_option_text_array(Jsonb *options, const char *key, int *n);
 /* Check the common keys: seed, feature_names, positive (task is checked by the aggregate). */
 extern void pmed_validate_common_options(Jsonb *options);
+/*
+ * Merging partial training states: adopt src's options text (as given on the
+ * first row) when *dst has none; ERROR 22023 when both have and differ.
+ */
+extern void pmed_options_merge(char **dst, const char *src);
 /* "seed": integer, default 0. */
 extern uint64 pmed_option_seed(Jsonb *options);
 /* ERROR 22023 "invalid value for option \"key\"" with a detail. */

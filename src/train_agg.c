@@ -365,13 +365,7 @@ static void
 state_append(TrainState *dst, const TrainState *src)
 {
 	dst->rows_skipped += src->rows_skipped;
-	if (dst->options_json == NULL && src->options_json != NULL)
-		dst->options_json = pstrdup(src->options_json);
-	else if (dst->options_json && src->options_json &&
-			 strcmp(dst->options_json, src->options_json) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("training options must be the same for every row")));
+	pmed_options_merge(&dst->options_json, src->options_json);
 	if (src->n_rows == 0)
 		return;
 	if (dst->n_rows == 0)
