@@ -111,7 +111,7 @@ Datum
 ddi_rate(PG_FUNCTION_ARGS)
 {
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
-	const PmedModel *m = rec_cached_model(fcinfo, 1, 0);
+	const PmedModel *m = pmed_cached_model(fcinfo, 1);
 	size_t		n;
 	int64	   *drugs;
 

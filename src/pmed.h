@@ -119,8 +119,9 @@ extern const char *pmed_kind_name(int kind);
 extern PmedModel *pmed_decode_model(bytea *raw);
 
 /*
- * The decoded model of argument argno, cached in fn_extra for the query:
- * decoded once however many rows use it.
+ * The decoded model of argument argno: cached per call site for the query
+ * and per backend across queries (model_cache.c), so it is decoded once
+ * however many rows or queries use it.
  */
 extern const PmedModel *pmed_cached_model(FunctionCallInfo fcinfo, int argno);
 

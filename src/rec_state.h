@@ -52,12 +52,6 @@ extern bytea *rec_model_bytea(PmedModelKind kind, const PmedSchema *s, const cha
 /* Non-NULL elements of a bigint[] (palloc'd); *n gets their count. */
 extern int64 *pmed_bigint_array(ArrayType *arr, size_t *n);
 
-/*
- * The decoded model of bytea argument argno (slot 0 or 1 per call site),
- * cached per call site and in a small per-backend LRU (recommend.c).
- */
-extern const PmedModel *rec_cached_model(FunctionCallInfo fcinfo, int argno, int slotno);
-
 /* Final functions, also called by pmed.recommender_from_partials. */
 extern Datum cf_train_finalfn(PG_FUNCTION_ARGS);
 extern Datum content_train_finalfn(PG_FUNCTION_ARGS);

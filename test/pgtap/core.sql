@@ -2,7 +2,7 @@
 -- model; every single-bit flip and every truncation of a real model is
 -- rejected with SQLSTATE XX001; the server survives all of it.
 BEGIN;
-SELECT plan(14);
+SELECT plan(16);
 
 \i data/wdbc/load.sql
 
@@ -82,6 +82,16 @@ INSERT INTO toasted SELECT model FROM stored ORDER BY name;
 SELECT is((SELECT array_agg(DISTINCT round(pmed.predict_proba(t.model, w.features)::numeric, 6) ORDER BY round(pmed.predict_proba(t.model, w.features)::numeric, 6))
            FROM toasted t, wdbc w),
           ARRAY[0.372583, 0.627417], 'TOASTed models are each scored with their own parameters');
+-- The per-backend cache outlives queries: replacing a stored model must
+-- never leave the old one in use.
+CREATE TEMP TABLE current_model (model bytea);
+ALTER TABLE current_model ALTER COLUMN model SET STORAGE EXTERNAL;
+INSERT INTO current_model SELECT model FROM stored WHERE name = 'priors1';
+SELECT is(round(pmed.predict_proba(model, (SELECT features FROM wdbc WHERE id = 1))::numeric, 6), 0.372583,
+          'one-row query with the first model') FROM current_model;
+UPDATE current_model SET model = (SELECT model FROM stored WHERE name = 'priors2');
+SELECT is(round(pmed.predict_proba(model, (SELECT features FROM wdbc WHERE id = 1))::numeric, 6), 0.627417,
+          'the next query sees the replaced model') FROM current_model;
 SELECT ok(true, 'the server is still up');
 
 SELECT * FROM finish();
