@@ -18,7 +18,7 @@ REGRESS_OPTS = --inputdir=. --load-extension=pmed
 
 PG_CPPFLAGS = -I$(srcdir)/src -Wno-declaration-after-statement
 SHLIB_LINK = -llapack -lblas -lm
-EXTRA_CLEAN = test/unit/bin
+EXTRA_CLEAN = test/unit/bin test/fuzz/bin
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -33,10 +33,29 @@ src/pmed--$(EXTVERSION).sql: $(SQL_PARTS)
 # ---- C unit tests of the pure cores: no PostgreSQL involved ----
 UNIT_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Isrc/core -Itest/unit
 UNIT_TESTS = $(patsubst test/unit/%.c,test/unit/bin/%,$(sort $(wildcard test/unit/test_*.c)))
+UNIT_CORE_OBJS = $(patsubst src/core/%.c,test/unit/bin/core/%.o,$(CORE_SRCS))
 
-test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h) test/unit/unit.h
-	@mkdir -p test/unit/bin
-	$(CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) -llapack -lblas -lm
+# The cores are compiled once (without PostgreSQL flags) and linked into each test.
+test/unit/bin/core/%.o: src/core/%.c $(wildcard src/core/*.h)
+	@mkdir -p test/unit/bin/core
+	$(CC) $(UNIT_CFLAGS) -c -o $@ $<
+
+test/unit/bin/libpmedcore.a: $(UNIT_CORE_OBJS)
+	$(AR) rcs $@ $^
+
+test/unit/bin/%: test/unit/%.c test/unit/bin/libpmedcore.a test/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ $< test/unit/bin/libpmedcore.a -llapack -lblas -lm
+
+# The replay test includes the fuzz harness.
+test/unit/bin/test_fuzz_replay: test/fuzz/fuzz_models.c
+
+# libFuzzer build of the model-decoder harness (clang): `make fuzz`, then
+# test/fuzz/bin/fuzz_models <corpus dir> (README, "Development").
+.PHONY: fuzz
+fuzz: $(CORE_SRCS) test/fuzz/fuzz_models.c
+	@mkdir -p test/fuzz/bin
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core -o test/fuzz/bin/fuzz_models \
+		test/fuzz/fuzz_models.c $(CORE_SRCS) -llapack -lblas -lm
 
 .PHONY: unittest
 unittest: $(UNIT_TESTS)

@@ -13,6 +13,8 @@ FROM m, wdbc;
 
 -- Boolean and integer labels; "positive" option.
 SELECT pmed.predict(pmed.baseline_train(features, diagnosis = 'malignant'), ARRAY[1,2,3]::float8[]) AS bool_class,
+       pmed.predict(pmed.baseline_train(features, diagnosis <> 'malignant'), ARRAY[1,2,3]::float8[]) AS bool_true,
+       pmed.predict_label(pmed.baseline_train(features, diagnosis <> 'malignant'), ARRAY[1,2,3]::float8[]) AS bool_label,
        pmed.predict(pmed.baseline_train(features, (diagnosis = 'malignant')::int * 7), ARRAY[1,2,3]::float8[]) AS int_class,
        round(pmed.predict_proba(pmed.baseline_train(features, diagnosis, '{"positive": "benign"}'), ARRAY[1,2,3]::float8[])::numeric, 6) AS p_benign
 FROM (VALUES (ARRAY[1,2,3]::float8[], 'malignant'), (ARRAY[4,5,6]::float8[], 'benign'),

@@ -18,6 +18,8 @@
 PG_FUNCTION_INFO_V1(rec_combinefn);
 PG_FUNCTION_INFO_V1(rec_serialfn);
 PG_FUNCTION_INFO_V1(rec_deserialfn);
+PG_FUNCTION_INFO_V1(rec_merge_transfn);
+PG_FUNCTION_INFO_V1(rec_merge_finalfn);
 PG_FUNCTION_INFO_V1(cf_train_transfn);
 PG_FUNCTION_INFO_V1(cf_train_finalfn);
 
@@ -144,6 +146,26 @@ rec_model_bytea(PmedModelKind kind, const PmedSchema *s, const char *meta, const
 	return pmed_writer_to_bytea(&out);
 }
 
+/* Append every record of src to dst (call in dst's context). */
+static void
+rec_state_merge(RecState *dst, const RecState *src)
+{
+	if (dst->kind != src->kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot merge partial states of different model kinds"),
+				 errdetail("One state is for a %s model, the other for a %s model.",
+						   pmed_kind_name(dst->kind), pmed_kind_name(src->kind))));
+	dst->skipped += src->skipped;
+	pmed_options_merge(&dst->options_json, src->options_json);
+	for (RecChunk *c = src->head; c != NULL; c = c->next)
+	{
+		for (int i = 0; i < c->n; i++)
+			rec_state_append(dst, c->w + (size_t) i * src->width, src->width);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
 Datum
 rec_combinefn(PG_FUNCTION_ARGS)
 {
@@ -160,22 +182,7 @@ rec_combinefn(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(aggcontext);
 	if (s1 == NULL)
 		s1 = rec_state_create(s2->kind);
-	if (s1->kind != s2->kind)
-		elog(ERROR, "cannot combine training states of different kinds");
-	s1->skipped += s2->skipped;
-	if (s1->options_json == NULL && s2->options_json != NULL)
-		s1->options_json = pstrdup(s2->options_json);
-	else if (s1->options_json && s2->options_json &&
-			 strcmp(s1->options_json, s2->options_json) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("training options must be the same for every row")));
-	for (RecChunk *c = s2->head; c != NULL; c = c->next)
-	{
-		for (int i = 0; i < c->n; i++)
-			rec_state_append(s1, c->w + (size_t) i * s2->width, s2->width);
-		CHECK_FOR_INTERRUPTS();
-	}
+	rec_state_merge(s1, s2);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(s1);
 }
@@ -231,10 +238,10 @@ finite_word(uint64 bits, bool nonnegative)
 	return isfinite(v) && (!nonnegative || v >= 0);
 }
 
-Datum
-rec_deserialfn(PG_FUNCTION_ARGS)
+/* Decode and check a serialized state (untrusted bytes) in the current context. */
+static RecState *
+rec_state_from_bytes(bytea *raw)
 {
-	bytea	   *raw = PG_GETARG_BYTEA_PP(0);
 	PmedReader	r;
 	PmedError	err = {0};
 	RecState   *st;
@@ -245,8 +252,6 @@ rec_deserialfn(PG_FUNCTION_ARGS)
 	uint8		has_options;
 	uint64	   *rec;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "rec_deserialfn called in non-aggregate context");
 	pmed_reader_init(&r, VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), &err);
 	if (!pmed_get_u16(&r, &kind) || !pmed_get_i32(&r, &width) || !pmed_get_i64(&r, &n) ||
 		!pmed_get_i64(&r, &skipped) || !pmed_get_u8(&r, &has_options))
@@ -290,7 +295,60 @@ rec_deserialfn(PG_FUNCTION_ARGS)
 	}
 	if (!pmed_reader_done(&r))
 		rec_deserial_fail(&r, NULL);
+	return st;
+}
+
+Datum
+rec_deserialfn(PG_FUNCTION_ARGS)
+{
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "rec_deserialfn called in non-aggregate context");
+	PG_RETURN_POINTER(rec_state_from_bytes(PG_GETARG_BYTEA_PP(0)));
+}
+
+/*
+ * pmed.recommender_from_partials(state bytea): merge partial states made
+ * elsewhere by cf_train_partial / content_train_partial /
+ * interactions_train_partial (e.g. one per shard or server) and train the
+ * model all their rows together would give.  The states are untrusted.
+ */
+Datum
+rec_merge_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	MemoryContext old;
+	RecState   *st = PG_ARGISNULL(0) ? NULL : (RecState *) PG_GETARG_POINTER(0);
+	RecState   *part;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "rec_merge_transfn called in non-aggregate context");
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(st);
+	part = rec_state_from_bytes(PG_GETARG_BYTEA_PP(1));
+	old = MemoryContextSwitchTo(aggcontext);
+	if (st == NULL)
+		st = rec_state_create(part->kind);
+	rec_state_merge(st, part);
+	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(st);
+}
+
+Datum
+rec_merge_finalfn(PG_FUNCTION_ARGS)
+{
+	RecState   *st = PG_ARGISNULL(0) ? NULL : (RecState *) PG_GETARG_POINTER(0);
+
+	if (st == NULL)
+		PG_RETURN_NULL();
+	switch (st->kind)
+	{
+		case PMED_KIND_CF:
+			return cf_train_finalfn(fcinfo);
+		case PMED_KIND_CONTENT:
+			return content_train_finalfn(fcinfo);
+		default:
+			return interactions_train_finalfn(fcinfo);
+	}
 }
 
 /* ---- cf_train ---- */

@@ -212,9 +212,17 @@ metrics_score_serialize(PG_FUNCTION_ARGS)
 	pq_sendint64(&buf, state->pos.n);
 	pq_sendint64(&buf, state->neg.n);
 	for (int64 i = 0; i < state->pos.n; i++)
+	{
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		pq_sendfloat8(&buf, state->pos.v[i]);
+	}
 	for (int64 i = 0; i < state->neg.n; i++)
+	{
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		pq_sendfloat8(&buf, state->neg.v[i]);
+	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -224,7 +232,11 @@ score_read_list(StringInfo buf, ScoreList *l, int64 n)
 	l->n = l->cap = n;
 	l->v = n > 0 ? MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(double)) : NULL;
 	for (int64 i = 0; i < n; i++)
+	{
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		l->v[i] = pq_getmsgfloat8(buf);
+	}
 }
 
 PG_FUNCTION_INFO_V1(metrics_score_deserialize);
@@ -892,13 +904,13 @@ metrics_confusion_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-static const CmState *cm_sort_state;
-
+/* Byte-wise order of two label indices (qsort_arg with the state). */
 static int
-cm_label_cmp(const void *x, const void *y)
+cm_label_cmp(const void *x, const void *y, void *arg)
 {
-	const CmLabel *a = &cm_sort_state->labels[*(const int32 *) x];
-	const CmLabel *b = &cm_sort_state->labels[*(const int32 *) y];
+	const CmState *state = arg;
+	const CmLabel *a = &state->labels[*(const int32 *) x];
+	const CmLabel *b = &state->labels[*(const int32 *) y];
 	int			c = memcmp(a->str, b->str, Min(a->len, b->len));
 
 	if (c != 0)
@@ -924,9 +936,7 @@ metrics_confusion_final(PG_FUNCTION_ARGS)
 	rank = palloc(n * sizeof(int32));
 	for (int32 k = 0; k < n; k++)
 		order[k] = k;
-	cm_sort_state = state;
-	qsort(order, n, sizeof(int32), cm_label_cmp);
-	cm_sort_state = NULL;
+	qsort_arg(order, n, sizeof(int32), cm_label_cmp, state);
 	for (int32 k = 0; k < n; k++)
 		rank[order[k]] = k;
 	matrix = palloc0((Size) n * n * sizeof(int64));

@@ -1,31 +1,76 @@
 /*
- * model_cache.c - decode a model once per query, not once per row.
+ * model_cache.c - decode a model once, not once per row (nor, for a model
+ * used query after query, once per query).
  *
- * Per-row functions keep the decoded model in fn_extra, keyed by the
- * model's size and stored CRC32C (or by its TOAST pointer when it comes
- * straight from a table, so the bytes are not even fetched again).
+ * Two levels:
+ *
+ * Per call site (fn_extra), one slot per model argument: the model that
+ * argument resolved to last time.  Its key avoids touching the model's
+ * bytes where it can: the TOAST pointer when the model comes straight from
+ * a table (not even fetched again), the compressed bytes themselves for a
+ * small model compressed inline (comparing them is far cheaper than
+ * decompressing per row), else the size and the 20-byte container header,
+ * which carries the CRC32C of the whole model.
+ *
+ * Per backend: a small LRU of decoded models that outlives the query, so
+ * one-row-per-query workloads (an application scoring or recommending for
+ * one patient at a time) do not fetch and decode the model every time.  An
+ * entry is found by its TOAST pointer plus the header (read with a slice
+ * fetch: one chunk), or, for an in-memory value, by comparing every byte.
+ * TOAST values never change in place, and the header carries the CRC, so a
+ * stale hit would need an OID reused for a different model with the same
+ * length and checksum.  Models above CACHE_MAX_BYTES are decoded once per
+ * query instead of being kept.
  */
 #include "pmed.h"
 
-#include <math.h>
 #include <stdarg.h>
 
 #include "access/detoast.h"
 #include "catalog/pg_type.h"
 #include "utils/memutils.h"
 
-typedef struct ModelCache
+#define CACHE_ENTRIES		4
+#define CACHE_MAX_BYTES		((Size) 64 * 1024 * 1024)
+#define CACHE_SLOTS			8	/* model arguments per call site */
+
+typedef struct BackendEntry
 {
-	MemoryContext ctx;			/* holds the decoded model */
-	bool		valid;
-	bool		by_toast;		/* key is a TOAST pointer */
+	MemoryContext ctx;			/* NULL: empty slot */
+	uint64		generation;
+	uint64		last_used;
+	bool		by_toast;
 	struct varatt_external toast;
-	size_t		size;
-	uint32		crc;
+	uint8		header[PMED_HEADER_SIZE];
+	Size		size;
+	bytea	   *raw;			/* copy of the bytes (in-memory values only) */
 	PmedModel  *model;
+} BackendEntry;
+
+static BackendEntry backend_cache[CACHE_ENTRIES];
+static uint64 backend_clock = 0;
+static uint64 backend_generation = 0;
+
+typedef struct SiteSlot
+{
+	bool		valid;
+	bool		by_toast;
+	struct varatt_external toast;
+	struct varlena *compressed; /* inline-compressed datum it came as, or NULL */
+	uint8		header[PMED_HEADER_SIZE];
+	Size		size;
+	int			entry;			/* backend entry, or -1: private copy */
+	uint64		generation;
+	const PmedModel *model;
+	MemoryContext private_ctx;	/* decoded here when too large to share */
+} SiteSlot;
+
+typedef struct SiteCache
+{
+	SiteSlot	slot[CACHE_SLOTS];
 	double	   *features;		/* per-row feature buffer */
 	int			features_len;
-} ModelCache;
+} SiteCache;
 
 static const char *const kind_names[] = {
 	"unknown", "baseline", "svm", "forest", "cf", "content", "interactions"
@@ -65,71 +110,218 @@ pmed_decode_model(bytea *raw)
 	return m;
 }
 
-static ModelCache *
-get_cache(FunctionCallInfo fcinfo)
+static SiteCache *
+site_cache(FunctionCallInfo fcinfo)
 {
-	ModelCache *cache = (ModelCache *) fcinfo->flinfo->fn_extra;
+	SiteCache  *c = fcinfo->flinfo->fn_extra;
 
-	if (cache == NULL)
+	if (c == NULL)
 	{
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
-		cache->ctx = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "pmed model cache",
-										   ALLOCSET_DEFAULT_SIZES);
-		fcinfo->flinfo->fn_extra = cache;
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SiteCache));
+		fcinfo->flinfo->fn_extra = c;
 	}
-	return cache;
+	return c;
 }
 
-static uint32
-stored_crc(const bytea *raw)
+static bool
+header_of(struct varlena *v, uint8 *header)
 {
-	const uint8 *b = (const uint8 *) VARDATA_ANY(raw);
+	if (VARSIZE_ANY_EXHDR(v) < PMED_HEADER_SIZE)
+		return false;
+	memcpy(header, VARDATA_ANY(v), PMED_HEADER_SIZE);
+	return true;
+}
 
-	if (VARSIZE_ANY_EXHDR(raw) < PMED_HEADER_SIZE)
-		return 0;
-	return (uint32) b[16] | ((uint32) b[17] << 8) | ((uint32) b[18] << 16) | ((uint32) b[19] << 24);
+/* Decode raw into ctx; the context is deleted again on error. */
+static PmedModel *
+decode_into(MemoryContext ctx, bytea *raw)
+{
+	MemoryContext old = MemoryContextSwitchTo(ctx);
+	PmedModel  *m;
+
+	PG_TRY();
+	{
+		m = pmed_decode_model(raw);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(ctx);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(old);
+	return m;
+}
+
+static int
+backend_find(bool by_toast, const struct varatt_external *toast, const uint8 *header,
+			 bytea *raw)
+{
+	for (int i = 0; i < CACHE_ENTRIES; i++)
+	{
+		BackendEntry *e = &backend_cache[i];
+
+		if (e->ctx == NULL || e->by_toast != by_toast ||
+			memcmp(e->header, header, PMED_HEADER_SIZE) != 0)
+			continue;
+		if (by_toast ? memcmp(&e->toast, toast, sizeof(*toast)) == 0
+			: (e->size == VARSIZE_ANY_EXHDR(raw) &&
+			   memcmp(VARDATA_ANY(e->raw), VARDATA_ANY(raw), e->size) == 0))
+		{
+			e->last_used = ++backend_clock;
+			return i;
+		}
+	}
+	return -1;
+}
+
+static int
+backend_add(bool by_toast, const struct varatt_external *toast, const uint8 *header, bytea *raw)
+{
+	int			victim = 0;
+	BackendEntry *e;
+	MemoryContext ctx;
+
+	for (int i = 0; i < CACHE_ENTRIES; i++)
+	{
+		if (backend_cache[i].ctx == NULL)
+		{
+			victim = i;
+			break;
+		}
+		if (backend_cache[i].last_used < backend_cache[victim].last_used)
+			victim = i;
+	}
+	e = &backend_cache[victim];
+	if (e->ctx != NULL)
+		MemoryContextDelete(e->ctx);
+	memset(e, 0, sizeof(*e));
+	ctx = AllocSetContextCreate(TopMemoryContext, "pmed model", ALLOCSET_DEFAULT_SIZES);
+	e->model = decode_into(ctx, raw);
+	if (!by_toast)
+	{
+		e->raw = MemoryContextAlloc(ctx, VARSIZE_ANY(raw));
+		memcpy(e->raw, raw, VARSIZE_ANY(raw));
+	}
+	else
+		e->toast = *toast;
+	e->by_toast = by_toast;
+	memcpy(e->header, header, PMED_HEADER_SIZE);
+	e->size = VARSIZE_ANY_EXHDR(raw);
+	e->generation = ++backend_generation;
+	e->last_used = ++backend_clock;
+	e->ctx = ctx;
+	return victim;
+}
+
+/* Still the model the slot resolved to (its backend entry not evicted)? */
+static bool
+slot_current(const SiteSlot *slot)
+{
+	return slot->valid &&
+		(slot->entry < 0 || backend_cache[slot->entry].generation == slot->generation);
+}
+
+/*
+ * A hit at the call site: mark the entry used, so that resolving another
+ * argument of the same call can never evict the model just returned.
+ */
+static const PmedModel *
+slot_hit(SiteSlot *slot)
+{
+	if (slot->entry >= 0)
+		backend_cache[slot->entry].last_used = ++backend_clock;
+	return slot->model;
 }
 
 const PmedModel *
 pmed_cached_model(FunctionCallInfo fcinfo, int argno)
 {
-	ModelCache *cache = get_cache(fcinfo);
+	SiteSlot   *slot;
 	struct varlena *datum = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
-	bytea	   *raw;
-	MemoryContext old;
+	struct varatt_external toast;
+	bool		by_toast = VARATT_IS_EXTERNAL_ONDISK(datum);
+	bool		compressed = VARATT_IS_COMPRESSED(datum);
+	uint8		header[PMED_HEADER_SIZE];
+	bytea	   *raw = NULL;
+	int			idx;
 
-	if (VARATT_IS_EXTERNAL_ONDISK(datum))
+	if (argno >= CACHE_SLOTS)
+		elog(ERROR, "pmed model argument %d out of range", argno);
+	slot = &site_cache(fcinfo)->slot[argno];
+	memset(&toast, 0, sizeof(toast));
+	memset(header, 0, sizeof(header));
+	if (by_toast)
 	{
-		struct varatt_external toast;
+		struct varlena *head;
 
 		VARATT_EXTERNAL_GET_POINTER(toast, datum);
-		if (cache->valid && cache->by_toast &&
-			memcmp(&toast, &cache->toast, sizeof(toast)) == 0)
-			return cache->model;
-		raw = (bytea *) detoast_attr(datum);
-		cache->by_toast = true;
-		cache->toast = toast;
+		/* the same TOAST value as last time here: no fetch at all */
+		if (slot_current(slot) && slot->by_toast &&
+			memcmp(&slot->toast, &toast, sizeof(toast)) == 0)
+			return slot_hit(slot);
+		head = detoast_attr_slice(datum, 0, PMED_HEADER_SIZE);
+		if (!header_of(head, header))
+			by_toast = false;	/* too short to be a model: let the decoder say so */
 	}
-	else
+	else if (compressed && slot_current(slot) && slot->compressed != NULL &&
+			 VARSIZE(datum) == VARSIZE(slot->compressed) &&
+			 memcmp(datum, slot->compressed, VARSIZE(datum)) == 0)
+		return slot_hit(slot);	/* the same compressed bytes: no decompression */
+	if (!by_toast)
 	{
-		raw = PG_GETARG_BYTEA_PP(argno);
-		if (cache->valid && !cache->by_toast &&
-			cache->size == VARSIZE_ANY_EXHDR(raw) && cache->crc == stored_crc(raw))
-			return cache->model;
-		cache->by_toast = false;
+		raw = (bytea *) PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(argno));
+		header_of(raw, header);
+		if (slot_current(slot) && !slot->by_toast && slot->size == VARSIZE_ANY_EXHDR(raw) &&
+			memcmp(slot->header, header, PMED_HEADER_SIZE) == 0)
+			return slot_hit(slot);
 	}
 
-	cache->valid = false;
-	MemoryContextReset(cache->ctx);
-	cache->features = NULL;
-	cache->features_len = 0;
-	old = MemoryContextSwitchTo(cache->ctx);
-	cache->model = pmed_decode_model(raw);
-	MemoryContextSwitchTo(old);
-	cache->size = VARSIZE_ANY_EXHDR(raw);
-	cache->crc = stored_crc(raw);
-	cache->valid = true;
-	return cache->model;
+	/* a different model than last time at this call site */
+	slot->valid = false;
+	if (slot->private_ctx != NULL)
+	{
+		MemoryContextDelete(slot->private_ctx);
+		slot->private_ctx = NULL;
+	}
+	if (slot->compressed != NULL)
+	{
+		pfree(slot->compressed);
+		slot->compressed = NULL;
+	}
+	idx = backend_find(by_toast, &toast, header, raw);
+	if (idx < 0)
+	{
+		if (raw == NULL)
+			raw = (bytea *) detoast_attr(datum);
+		if (VARSIZE_ANY_EXHDR(raw) <= CACHE_MAX_BYTES)
+			idx = backend_add(by_toast, &toast, header, raw);
+		else
+		{
+			slot->private_ctx = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt,
+													  "pmed model (query)",
+													  ALLOCSET_DEFAULT_SIZES);
+			slot->model = decode_into(slot->private_ctx, raw);
+		}
+	}
+	slot->entry = idx;
+	if (idx >= 0)
+	{
+		slot->model = backend_cache[idx].model;
+		slot->generation = backend_cache[idx].generation;
+	}
+	if (compressed && !by_toast)
+	{
+		slot->compressed = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE(datum));
+		memcpy(slot->compressed, datum, VARSIZE(datum));
+	}
+	slot->by_toast = by_toast;
+	slot->toast = toast;
+	memcpy(slot->header, header, PMED_HEADER_SIZE);
+	slot->size = raw ? VARSIZE_ANY_EXHDR(raw) : backend_cache[idx].size;
+	slot->valid = true;
+	return slot->model;
 }
 
 void
@@ -162,12 +354,10 @@ pmed_require_kind(const PmedModel *m, const char *function, int n_kinds,...)
 const double *
 pmed_features_arg(FunctionCallInfo fcinfo, int argno, const PmedModel *m)
 {
-	ModelCache *cache = get_cache(fcinfo);
+	SiteCache  *cache = site_cache(fcinfo);
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(argno);
 	int			n = pmed_feature_array_length(arr);
 	int			p = (int) m->schema.n_features;
-	bits8	   *nulls = ARR_NULLBITMAP(arr);
-	const double *src = (const double *) ARR_DATA_PTR(arr);
 
 	if (n != p)
 		ereport(ERROR,
@@ -176,23 +366,10 @@ pmed_features_arg(FunctionCallInfo fcinfo, int argno, const PmedModel *m)
 				 errdetail("The model was trained on %d features.", p)));
 	if (cache->features_len < p)
 	{
-		cache->features = MemoryContextAlloc(cache->ctx, sizeof(double) * p);
+		cache->features = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(double) * p);
 		cache->features_len = p;
 	}
-	for (int i = 0; i < p; i++)
-	{
-		if (nulls && !(nulls[i / 8] & (1 << (i % 8))))
-		{
-			cache->features[i] = NAN;
-			continue;
-		}
-		if (!isfinite(*src))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("feature %d is %s", i + 1, isnan(*src) ? "NaN" : "infinite"),
-					 errhint("Pass NULL for a missing value.")));
-		cache->features[i] = *src++;
-	}
+	(void) pmed_copy_features(arr, p, cache->features);
 	return cache->features;
 }
 

@@ -83,19 +83,29 @@ pmed_option_present(Jsonb *options, const char *key)
 	return v != NULL && v->type != jbvNull;
 }
 
-double
-pmed_option_number(Jsonb *options, const char *key, double def, double min, double max)
+/* The number under key, or false when it is absent; must_be names the type. */
+static bool
+option_numeric(Jsonb *options, const char *key, const char *must_be, double *out)
 {
 	JsonbValue	buf;
 	JsonbValue *v = pmed_option_get(options, key, &buf);
-	double		d;
 
 	if (v == NULL || v->type == jbvNull)
-		return def;
+		return false;
 	if (v->type != jbvNumeric)
-		pmed_option_error(key, "The value must be a number.");
-	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-										   NumericGetDatum(v->val.numeric)));
+		pmed_option_error(key, psprintf("The value must be %s.", must_be));
+	*out = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+											  NumericGetDatum(v->val.numeric)));
+	return true;
+}
+
+double
+pmed_option_number(Jsonb *options, const char *key, double def, double min, double max)
+{
+	double		d;
+
+	if (!option_numeric(options, key, "a number", &d))
+		return def;
 	if (!isfinite(d) || d < min || d > max)
 		pmed_option_error(key, psprintf("The value must be between %g and %g; it is %g.", min, max, d));
 	return d;
@@ -104,16 +114,10 @@ pmed_option_number(Jsonb *options, const char *key, double def, double min, doub
 int
 pmed_option_int(Jsonb *options, const char *key, int def, int min, int max)
 {
-	JsonbValue	buf;
-	JsonbValue *v = pmed_option_get(options, key, &buf);
 	double		d;
 
-	if (v == NULL || v->type == jbvNull)
+	if (!option_numeric(options, key, "an integer", &d))
 		return def;
-	if (v->type != jbvNumeric)
-		pmed_option_error(key, "The value must be an integer.");
-	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-										   NumericGetDatum(v->val.numeric)));
 	if (d != floor(d))
 		pmed_option_error(key, "The value must be an integer.");
 	if (d < min || d > max)
@@ -214,4 +218,17 @@ pmed_validate_common_options(Jsonb *options)
 	(void) pmed_option_seed(options);
 	(void) pmed_option_text_array(options, "feature_names", &n);
 	(void) pmed_option_string(options, "positive");
+}
+
+void
+pmed_options_merge(char **dst, const char *src)
+{
+	if (src == NULL)
+		return;
+	if (*dst == NULL)
+		*dst = pstrdup(src);
+	else if (strcmp(*dst, src) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("training options must be the same for every row")));
 }

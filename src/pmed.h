@@ -50,6 +50,11 @@ extern char *pmed_option_string(Jsonb *options, const char *key);
 extern char **pmed_option_text_array(Jsonb *options, const char *key, int *n);
 /* Check the common keys: seed, feature_names, positive (task is checked by the aggregate). */
 extern void pmed_validate_common_options(Jsonb *options);
+/*
+ * Merging partial training states: adopt src's options text (as given on the
+ * first row) when *dst has none; ERROR 22023 when both have and differ.
+ */
+extern void pmed_options_merge(char **dst, const char *src);
 /* "seed": integer, default 0. */
 extern uint64 pmed_option_seed(Jsonb *options);
 /* ERROR 22023 "invalid value for option \"key\"" with a detail. */
@@ -95,6 +100,7 @@ typedef struct PmedFamily
 } PmedFamily;
 
 extern const PmedFamily *pmed_family_for_kind(int kind);
+extern const PmedFamily *pmed_family_for_name(const char *name);
 
 /* Model kinds a family glue file provides. */
 extern const PmedFamily pmed_baseline_family;
@@ -113,8 +119,9 @@ extern const char *pmed_kind_name(int kind);
 extern PmedModel *pmed_decode_model(bytea *raw);
 
 /*
- * The decoded model of argument argno, cached in fn_extra for the query:
- * decoded once however many rows use it.
+ * The decoded model of argument argno: cached per call site for the query
+ * and per backend across queries (model_cache.c), so it is decoded once
+ * however many rows or queries use it.
  */
 extern const PmedModel *pmed_cached_model(FunctionCallInfo fcinfo, int argno);
 
@@ -135,6 +142,11 @@ extern int	pmed_class_index(const PmedModel *m, const char *label);
 
 /* Length of a 1-D float8 feature array; ERROR 22023 for empty or other shapes. */
 extern int	pmed_feature_array_length(ArrayType *arr);
+/*
+ * Copy the n features of arr (length already checked) to dst: NULL elements
+ * become NAN (missing), NaN or infinity is an ERROR.  Returns how many are present.
+ */
+extern int	pmed_copy_features(ArrayType *arr, int n, double *dst);
 
 extern Datum pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family);
 extern Datum pmed_train_finalfn(FunctionCallInfo fcinfo, const PmedFamily *family);

@@ -59,6 +59,7 @@ predict(PG_FUNCTION_ARGS)
 	switch (m->schema.label_kind)
 	{
 		case PMED_LABEL_BOOL:
+			PG_RETURN_FLOAT8(strcmp(m->schema.classes[k], "true") == 0 ? 1.0 : 0.0);
 		case PMED_LABEL_INT:
 		case PMED_LABEL_FLOAT:
 			PG_RETURN_FLOAT8(strtod(m->schema.classes[k], NULL));

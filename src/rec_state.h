@@ -52,4 +52,9 @@ extern bytea *rec_model_bytea(PmedModelKind kind, const PmedSchema *s, const cha
 /* Non-NULL elements of a bigint[] (palloc'd); *n gets their count. */
 extern int64 *pmed_bigint_array(ArrayType *arr, size_t *n);
 
+/* Final functions, also called by pmed.recommender_from_partials. */
+extern Datum cf_train_finalfn(PG_FUNCTION_ARGS);
+extern Datum content_train_finalfn(PG_FUNCTION_ARGS);
+extern Datum interactions_train_finalfn(PG_FUNCTION_ARGS);
+
 #endif

@@ -5,7 +5,7 @@
  * history or of exclude, optionally skipping drugs that interact (greedy).
  *
  * Materialize-mode SRF.  The model and the interaction set are each decoded
- * once per query through pmed_cached_model, each with its own cache slot.
+ * once and kept (pmed_cached_model).
  * A NULL model, patient, history or k gives no rows.
  */
 #include "rec_state.h"
@@ -21,39 +21,6 @@ PG_FUNCTION_INFO_V1(recommend_history);
 
 /* k above this is refused (54000): results are materialised in memory. */
 #define PMED_REC_MAX_K	1000000
-
-/* Two decoded-model cache slots: one per bytea argument. */
-typedef struct RecCache
-{
-	FmgrInfo	model_flinfo;
-	FmgrInfo	ddi_flinfo;
-} RecCache;
-
-static const PmedModel *
-cached_arg(FunctionCallInfo fcinfo, FmgrInfo *slot, int argno)
-{
-	LOCAL_FCINFO(sub, 1);
-
-	InitFunctionCallInfoData(*sub, slot, 1, fcinfo->fncollation, NULL, NULL);
-	sub->args[0].value = PG_GETARG_DATUM(argno);
-	sub->args[0].isnull = false;
-	return pmed_cached_model(sub, 0);
-}
-
-static RecCache *
-rec_cache(FunctionCallInfo fcinfo)
-{
-	RecCache   *c = fcinfo->flinfo->fn_extra;
-
-	if (c == NULL)
-	{
-		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RecCache));
-		c->model_flinfo.fn_mcxt = fcinfo->flinfo->fn_mcxt;
-		c->ddi_flinfo.fn_mcxt = fcinfo->flinfo->fn_mcxt;
-		fcinfo->flinfo->fn_extra = c;
-	}
-	return c;
-}
 
 static void
 emit(FunctionCallInfo fcinfo, const PmedRecResult *res)
@@ -74,7 +41,6 @@ emit(FunctionCallInfo fcinfo, const PmedRecResult *res)
 static Datum
 recommend_common(FunctionCallInfo fcinfo, bool by_history)
 {
-	RecCache   *cache;
 	const PmedModel *m;
 	PmedRecRequest req = {0};
 	PmedRecResult res = {0};
@@ -96,15 +62,14 @@ recommend_common(FunctionCallInfo fcinfo, bool by_history)
 				 errmsg("k is too large: %d", k),
 				 errdetail("At most %d recommendations can be asked for at once.", PMED_REC_MAX_K)));
 
-	cache = rec_cache(fcinfo);
-	m = cached_arg(fcinfo, &cache->model_flinfo, 0);
+	m = pmed_cached_model(fcinfo, 0);
 	pmed_require_kind(m, "pmed.recommend", 2, PMED_KIND_CF, PMED_KIND_CONTENT);
 	req.k = k;
 	if (!PG_ARGISNULL(3))
 		req.exclude = pmed_bigint_array(PG_GETARG_ARRAYTYPE_P(3), &req.n_exclude);
 	if (!PG_ARGISNULL(4))
 	{
-		const PmedModel *d = cached_arg(fcinfo, &cache->ddi_flinfo, 4);
+		const PmedModel *d = pmed_cached_model(fcinfo, 4);
 
 		if (d->kind != PMED_KIND_INTERACTIONS)
 			ereport(ERROR,

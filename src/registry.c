@@ -3,30 +3,31 @@
  */
 #include "pmed.h"
 
-/*
- * Families live in their own glue files; weak references let the registry
- * build before every family is linked in (an absent one is simply NULL).
- */
-#pragma weak pmed_svm_family
-#pragma weak pmed_forest_family
-#pragma weak pmed_cf_family
-#pragma weak pmed_content_family
-#pragma weak pmed_interactions_family
+static const PmedFamily *const families[] = {
+	&pmed_baseline_family,
+	&pmed_svm_family,
+	&pmed_forest_family,
+	&pmed_cf_family,
+	&pmed_content_family,
+	&pmed_interactions_family,
+};
 
 const PmedFamily *
 pmed_family_for_kind(int kind)
 {
-	static const PmedFamily *const families[] = {
-		&pmed_baseline_family,
-		&pmed_svm_family,
-		&pmed_forest_family,
-		&pmed_cf_family,
-		&pmed_content_family,
-		&pmed_interactions_family,
-	};
-
 	for (size_t i = 0; i < lengthof(families); i++)
-		if (families[i] != NULL && (int) families[i]->kind == kind)
+		if ((int) families[i]->kind == kind)
+			return families[i];
+	return NULL;
+}
+
+/* A family that trains on feature rows (baseline, svm, forest), by name. */
+const PmedFamily *
+pmed_family_for_name(const char *name)
+{
+	for (size_t i = 0; i < lengthof(families); i++)
+		if (families[i]->fit != NULL &&
+			strcmp(families[i]->name, name) == 0)
 			return families[i];
 	return NULL;
 }

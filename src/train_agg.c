@@ -12,6 +12,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -33,7 +34,8 @@ typedef struct RowChunk
 
 typedef struct TrainState
 {
-	int			kind;			/* family, to catch mixed combines */
+	int			kind;			/* family kind, 0 for pmed.train_partial */
+	const PmedFamily *merge_family; /* pmed.train_from_partials: the family named */
 	int			n_features;		/* -1 until the first row */
 	PmedLabelKind label_kind;
 	int64		n_rows;
@@ -145,12 +147,22 @@ arena_add(TrainState *st, const char *s)
 	return off;
 }
 
-/* Read the features of one row into dst; NULL elements become NAN. */
+/* Read the features of one training row; a row of only NULLs is refused. */
 static void
 read_feature_row(ArrayType *arr, int n, double *dst)
 {
+	if (pmed_copy_features(arr, n, dst) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a training row has no feature values: all %d are NULL", n),
+				 errhint("Leave such rows out with WHERE, or pass a NULL array to skip them.")));
+}
+
+int
+pmed_copy_features(ArrayType *arr, int n, double *dst)
+{
 	bits8	   *nulls = ARR_NULLBITMAP(arr);
-	double	   *src = (double *) ARR_DATA_PTR(arr);
+	const double *src = (const double *) ARR_DATA_PTR(arr);
 	int			present = 0;
 
 	for (int i = 0; i < n; i++)
@@ -168,11 +180,7 @@ read_feature_row(ArrayType *arr, int n, double *dst)
 		dst[i] = *src++;
 		present++;
 	}
-	if (present == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a training row has no feature values: all %d are NULL", n),
-				 errhint("Leave such rows out with WHERE, or pass a NULL array to skip them.")));
+	return present;
 }
 
 /* Number of elements of a 1-D float8 array; ERROR for other shapes. */
@@ -288,7 +296,8 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 		Jsonb	   *options = (PG_NARGS() > 3 && !PG_ARGISNULL(3)) ? PG_GETARG_JSONB_P(3) : NULL;
 
 		/* Options are validated once, on the first row. */
-		pmed_options_check_keys(options, family->option_keys, family->name);
+		if (family->option_keys)
+			pmed_options_check_keys(options, family->option_keys, family->name);
 		pmed_validate_common_options(options);
 		(void) resolve_task(options, label_kind_for_type(label_type), family);
 		if (family->validate_options)
@@ -356,17 +365,15 @@ static void
 state_append(TrainState *dst, const TrainState *src)
 {
 	dst->rows_skipped += src->rows_skipped;
-	if (dst->options_json == NULL && src->options_json != NULL)
-		dst->options_json = pstrdup(src->options_json);
-	else if (dst->options_json && src->options_json &&
-			 strcmp(dst->options_json, src->options_json) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("training options must be the same for every row")));
+	pmed_options_merge(&dst->options_json, src->options_json);
 	if (src->n_rows == 0)
 		return;
-	if (dst->label_kind != src->label_kind || dst->kind != src->kind)
-		elog(ERROR, "cannot combine training states of different kinds");
+	if (dst->n_rows == 0)
+		dst->label_kind = src->label_kind;
+	else if (dst->label_kind != src->label_kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine training rows with labels of different types")));
 
 	for (RowChunk *c = src->head; c != NULL; c = c->next)
 		for (int i = 0; i < c->n; i++)
@@ -409,15 +416,9 @@ train_combinefn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s1);
 }
 
-/*
- * Serialized state: u16 kind, u8 label kind, i32 n_features, i64 rows,
- * i64 skipped, options (u8 present + string), then per row the feature
- * bits (NaN = missing) and the label (f64, or a string for text labels).
- */
-Datum
-train_serialfn(PG_FUNCTION_ARGS)
+static bytea *
+state_serialize(const TrainState *st)
 {
-	TrainState *st = (TrainState *) PG_GETARG_POINTER(0);
 	PmedWriter	w;
 
 	pmed_writer_init(&w);
@@ -453,7 +454,18 @@ train_serialfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("partial training state too large to serialize (%zu bytes)", w.len)));
-	PG_RETURN_BYTEA_P(pmed_writer_to_bytea(&w));
+	return pmed_writer_to_bytea(&w);
+}
+
+/*
+ * Serialized state: u16 kind, u8 label kind, i32 n_features, i64 rows,
+ * i64 skipped, options (u8 present + string), then per row the feature
+ * bits (NaN = missing) and the label (f64, or a string for text labels).
+ */
+Datum
+train_serialfn(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(state_serialize((TrainState *) PG_GETARG_POINTER(0)));
 }
 
 static void
@@ -465,10 +477,10 @@ deserial_fail(PmedError *err)
 			 errdetail("%s.", err->message[0] ? err->message : "The state does not decode")));
 }
 
-Datum
-train_deserialfn(PG_FUNCTION_ARGS)
+/* Decode and validate a serialized state (untrusted bytes). */
+static TrainState *
+state_deserialize(bytea *raw)
 {
-	bytea	   *raw = PG_GETARG_BYTEA_PP(0);
 	PmedReader	r;
 	PmedError	err = {0};
 	TrainState *st;
@@ -479,15 +491,12 @@ train_deserialfn(PG_FUNCTION_ARGS)
 	int64		n_rows,
 				skipped;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "train_deserialfn called in non-aggregate context");
-
 	pmed_reader_init(&r, VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), &err);
 	if (!pmed_get_u16(&r, &kind) || !pmed_get_u8(&r, &label_kind) ||
 		!pmed_get_i32(&r, &n_features) || !pmed_get_i64(&r, &n_rows) ||
 		!pmed_get_i64(&r, &skipped) || !pmed_get_u8(&r, &has_options))
 		deserial_fail(&err);
-	if (kind == 0 || kind > PMED_KIND_MAX || label_kind < PMED_LABEL_BOOL ||
+	if (kind > PMED_KIND_MAX || label_kind < PMED_LABEL_BOOL ||
 		label_kind > PMED_LABEL_FLOAT || n_features < -1 || n_features > PMED_MAX_FEATURES ||
 		n_rows < 0 || skipped < 0 || has_options > 1 ||
 		(n_features == -1 && n_rows > 0) || n_features == 0)
@@ -548,6 +557,12 @@ train_deserialfn(PG_FUNCTION_ARGS)
 
 			if (!pmed_get_str(&r, &s))
 				deserial_fail(&err);
+			/* A label becomes a class name: it must be valid text. */
+			if (!pg_verifymbstr(s, strlen(s), true))
+			{
+				pmed_reader_fail(&r, "label is not valid text in the server encoding");
+				deserial_fail(&err);
+			}
 			c->text_off[slot] = arena_add(st, s);
 			pfree(s);
 		}
@@ -559,7 +574,15 @@ train_deserialfn(PG_FUNCTION_ARGS)
 	}
 	if (!pmed_reader_done(&r))
 		deserial_fail(&err);
-	PG_RETURN_POINTER(st);
+	return st;
+}
+
+Datum
+train_deserialfn(PG_FUNCTION_ARGS)
+{
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "train_deserialfn called in non-aggregate context");
+	PG_RETURN_POINTER(state_deserialize(PG_GETARG_BYTEA_PP(0)));
 }
 
 /* ---- final: canonical order, classes, fit, encode ---- */
@@ -756,4 +779,105 @@ pmed_train_finalfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 	result = pmed_writer_to_bytea(&out);
 	MemoryContextDelete(work);
 	PG_RETURN_BYTEA_P(result);
+}
+
+/*
+ * ---- Partial states as values: train on each shard, merge anywhere ----
+ *
+ * pmed.train_partial(features, label [, options]) returns the serialized
+ * training state of its rows (the bytes parallel workers and Citus ship);
+ * pmed.train_from_partials(partial, family) merges such states, from any
+ * number of servers, and fits the named family.  The result is the model
+ * that training on all the rows at once gives.
+ */
+
+static const PmedFamily partial_family = {
+	.kind = 0,
+	.name = "partial",
+	.option_keys = NULL,		/* checked when the partials are merged */
+	.classification = true,
+	.regression = true,
+};
+
+PG_FUNCTION_INFO_V1(train_partial_transfn);
+PG_FUNCTION_INFO_V1(train_partial_finalfn);
+PG_FUNCTION_INFO_V1(train_merge_transfn);
+PG_FUNCTION_INFO_V1(train_merge_finalfn);
+
+Datum
+train_partial_transfn(PG_FUNCTION_ARGS)
+{
+	return pmed_train_transfn(fcinfo, &partial_family);
+}
+
+Datum
+train_partial_finalfn(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_BYTEA_P(state_serialize((TrainState *) PG_GETARG_POINTER(0)));
+}
+
+Datum
+train_merge_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	MemoryContext old;
+	TrainState *st = PG_ARGISNULL(0) ? NULL : (TrainState *) PG_GETARG_POINTER(0);
+	TrainState *part;
+	const PmedFamily *family;
+	char	   *name;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "train_from_partials called in non-aggregate context");
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the model family must not be NULL")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	family = pmed_family_for_name(name);
+	if (family == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown model family \"%s\"", name),
+				 errhint("Use \"baseline\", \"svm\" or \"forest\".")));
+	if (st != NULL && st->merge_family != family)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the model family must be the same for every row")));
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(st);
+
+	/* Decode (and validate) in the per-row context, then append. */
+	part = state_deserialize(PG_GETARG_BYTEA_PP(1));
+	old = MemoryContextSwitchTo(aggcontext);
+	if (st == NULL)
+	{
+		st = state_create(family->kind, part->label_kind);
+		st->merge_family = family;
+	}
+	state_append(st, part);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(st);
+}
+
+Datum
+train_merge_finalfn(PG_FUNCTION_ARGS)
+{
+	TrainState *st = PG_ARGISNULL(0) ? NULL : (TrainState *) PG_GETARG_POINTER(0);
+	const PmedFamily *family;
+	Jsonb	   *options = NULL;
+
+	if (st == NULL)
+		PG_RETURN_NULL();
+	family = st->merge_family;
+	/* The checks the family's own aggregate makes on its first row. */
+	if (st->options_json)
+		options = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(st->options_json)));
+	pmed_options_check_keys(options, family->option_keys, family->name);
+	pmed_validate_common_options(options);
+	(void) resolve_task(options, st->label_kind, family);
+	if (family->validate_options)
+		family->validate_options(options);
+	return pmed_train_finalfn(fcinfo, family);
 }

@@ -504,7 +504,13 @@ pmed_cf_fit(const PmedCfTriple *t, size_t n, const PmedCfParams *p,
 	m->has_patients = 1;
 
 	if (p->method == PMED_CF_ITEM_KNN)
+	{
 		fit_knn(m, w, p);
+		/* a drug given to fewer than min_support patients: count not revealed */
+		for (size_t i = 0; i < n_items; i++)
+			if (m->popularity[i] < p->min_support)
+				m->popularity[i] = 0;
+	}
 	else
 		pmed_cf_fit_als(m, w, p, loss_trace);
 	pmed_free(w);
@@ -795,7 +801,13 @@ recommend_known(const PmedCfModel *m, const uint32_t *hist, size_t n_hist, const
 	double	   *scores = pmed_alloc_array(m->n_items, sizeof(double));
 
 	if (n_hist == 0)
-		memcpy(scores, m->popularity, sizeof(double) * m->n_items);	/* cold start */
+	{
+		/* cold start: popularity; drugs hidden by min_support never come up */
+		memcpy(scores, m->popularity, sizeof(double) * m->n_items);
+		for (uint32_t j = 0; j < m->n_items; j++)
+			if (m->popularity[j] <= 0)
+				cand[j] = 0;
+	}
 	else if (m->method == PMED_CF_ITEM_KNN)
 		score_knn(m, hist, n_hist, scores, cand);
 	else if (x != NULL)

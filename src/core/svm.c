@@ -120,6 +120,8 @@ subproblem_decisions(const PmedSvmProblem *train, const PmedSvmSolution *sol, in
 			double		xn = 0,
 						f = -sol->rho;
 
+			if ((r & 255) == 255)
+				pmed_check_interrupts();
 			for (int k = 0; k < p; k++)
 				xn += x[k] * x[k];
 			dgemv_("T", &p, &nsv, &done, sv, &p, x, &one, &dzero, d, &one);

@@ -136,7 +136,10 @@ typedef struct PmedSvmSolution
 	double		kkt_violation;	/* max violation (Gmax + Gmin) at the end */
 } PmedSvmSolution;
 
-/* SMO for a kernel (rbf or linear dot).  Returns PMED_ERR_LIMIT at max_iter? no: stops. */
+/*
+ * SMO for a kernel (rbf, or a plain dot product for linear).  At max_iter it
+ * stops with the current iterate; kkt_violation then tells how far it was.
+ */
 PmedStatus	pmed_svm_smo(const PmedSvmProblem *prob, int kernel, double gamma, double tol,
 						 int64_t max_iter, double cache_mb, PmedSvmSolution *sol,
 						 PmedError *err);

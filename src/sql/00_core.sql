@@ -102,3 +102,54 @@ CREATE FUNCTION pmed.model_info(model bytea) RETURNS jsonb
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.model_info(bytea) IS
     'decode and validate any pmed model and describe it';
+
+-- ---------------------------------------------------------------------------
+-- Partial training states as values: train on each shard or server, merge
+-- anywhere.  What parallel workers and Citus ship, made available to SQL.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION pmed.train_partial_transfn(internal, float8[], anyelement) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION pmed.train_partial_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION pmed.train_partial_finalfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_partial_transfn(internal, float8[], anyelement) IS
+    'transition function of pmed.train_partial';
+COMMENT ON FUNCTION pmed.train_partial_transfn(internal, float8[], anyelement, jsonb) IS
+    'transition function of pmed.train_partial';
+COMMENT ON FUNCTION pmed.train_partial_finalfn(internal) IS
+    'final function of pmed.train_partial: the serialized training state';
+
+CREATE AGGREGATE pmed.train_partial(float8[], anyelement) (
+    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+CREATE AGGREGATE pmed.train_partial(float8[], anyelement, jsonb) (
+    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.train_partial(float8[], anyelement) IS
+    'the partial training state of these rows, as bytes to merge with pmed.train_from_partials';
+COMMENT ON AGGREGATE pmed.train_partial(float8[], anyelement, jsonb) IS
+    'the partial training state of these rows (with the training options), as bytes to merge with pmed.train_from_partials';
+
+CREATE FUNCTION pmed.train_merge_transfn(internal, bytea, text) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION pmed.train_merge_finalfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_merge_transfn(internal, bytea, text) IS
+    'transition function of pmed.train_from_partials: validates and merges a partial state';
+COMMENT ON FUNCTION pmed.train_merge_finalfn(internal) IS
+    'final function of pmed.train_from_partials: fits and encodes the model';
+
+CREATE AGGREGATE pmed.train_from_partials(partial bytea, family text) (
+    SFUNC = pmed.train_merge_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_merge_finalfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.train_from_partials(bytea, text) IS
+    'merge partial training states (from pmed.train_partial, on any server) and train a baseline, svm or forest model';

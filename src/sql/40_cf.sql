@@ -119,3 +119,65 @@ CREATE FUNCTION pmed.recommend(model bytea, history bigint[], k int DEFAULT 10,
     AS 'MODULE_PATHNAME', 'recommend_history' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION pmed.recommend(bytea, bigint[], int, bigint[], bytea) IS
     'top-k items for a patient given by current drugs (fold-in; cf or content model)';
+
+-- Partial states for training across servers or shards: each shard makes a
+-- bytea state of its rows, and recommender_from_partials merges the states
+-- (untrusted bytes, validated) into the model all rows together would give.
+CREATE FUNCTION pmed.rec_partial_finalfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'rec_serialfn' LANGUAGE C STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.rec_partial_finalfn(internal) IS
+    'final function of the *_train_partial aggregates: the serialized state';
+CREATE FUNCTION pmed.rec_merge_transfn(internal, bytea) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.rec_merge_transfn(internal, bytea) IS
+    'transition function of pmed.recommender_from_partials: validates and merges one partial state';
+CREATE FUNCTION pmed.rec_merge_finalfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.rec_merge_finalfn(internal) IS
+    'final function of pmed.recommender_from_partials: trains the model of the merged rows';
+
+CREATE AGGREGATE pmed.cf_train_partial(patient bigint, item bigint) (
+    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.rec_partial_finalfn,
+    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
+    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE pmed.cf_train_partial(patient bigint, item bigint, weight float8) (
+    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.rec_partial_finalfn,
+    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
+    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE pmed.cf_train_partial(patient bigint, item bigint, weight float8, options jsonb) (
+    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.rec_partial_finalfn,
+    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
+    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.cf_train_partial(bigint, bigint) IS
+    'partial cf_train state of these rows, as bytea, for pmed.recommender_from_partials';
+COMMENT ON AGGREGATE pmed.cf_train_partial(bigint, bigint, float8) IS
+    'partial cf_train state of these rows, as bytea, for pmed.recommender_from_partials';
+COMMENT ON AGGREGATE pmed.cf_train_partial(bigint, bigint, float8, jsonb) IS
+    'partial cf_train state of these rows, as bytea, for pmed.recommender_from_partials';
+
+CREATE AGGREGATE pmed.content_train_partial(item bigint, features float8[]) (
+    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.rec_partial_finalfn,
+    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
+    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE pmed.content_train_partial(item bigint, features float8[], options jsonb) (
+    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.rec_partial_finalfn,
+    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
+    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.content_train_partial(bigint, float8[]) IS
+    'partial content_train state of these rows, as bytea, for pmed.recommender_from_partials';
+COMMENT ON AGGREGATE pmed.content_train_partial(bigint, float8[], jsonb) IS
+    'partial content_train state of these rows, as bytea, for pmed.recommender_from_partials';
+
+CREATE AGGREGATE pmed.interactions_train_partial(drug_a bigint, drug_b bigint) (
+    SFUNC = pmed.interactions_train_transfn, STYPE = internal, FINALFUNC = pmed.rec_partial_finalfn,
+    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
+    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.interactions_train_partial(bigint, bigint) IS
+    'partial interactions_train state of these rows, as bytea, for pmed.recommender_from_partials';
+
+CREATE AGGREGATE pmed.recommender_from_partials(state bytea) (
+    SFUNC = pmed.rec_merge_transfn, STYPE = internal, FINALFUNC = pmed.rec_merge_finalfn,
+    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
+    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.recommender_from_partials(bytea) IS
+    'merge partial cf / content / interactions states (from *_train_partial) and train the model of all their rows';

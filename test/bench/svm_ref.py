@@ -6,7 +6,7 @@ Usage: svm_ref.py MODE TRAIN TEST C GAMMA TOL
   TRAIN, TEST: psql \\copy text files "label<TAB>{f1,f2,...}"
 Features are standardized with the training rows' mean and population
 deviation (as pmed does); each tool gets the same C, gamma and tolerance.
-Prints one line per tool: "tool seconds accuracy n_sv" (training time only,
+Prints one line per tool: "tool seconds accuracy n_sv" (liblinear: "it=<epochs>") (training time only,
 files already written; accuracy on TEST).
 """
 import os, subprocess, sys, tempfile, time
@@ -42,8 +42,9 @@ def main():
 
     def run(tool, train_cmd, predict_cmd, model):
         t0 = time.perf_counter()
-        subprocess.run(train_cmd, check=True, stdout=subprocess.DEVNULL)
+        res = subprocess.run(train_cmd, check=True, stdout=subprocess.PIPE, text=True)
         dt = time.perf_counter() - t0
+        iters = [l.split("=")[1].strip() for l in res.stdout.splitlines() if "#iter" in l]
         out = os.path.join(tmp, "pred")
         subprocess.run(predict_cmd + [fte, model, out], check=True, stdout=subprocess.DEVNULL)
         pred = np.array([int(float(l)) for l in open(out)])
@@ -51,7 +52,8 @@ def main():
         for line in open(model):
             if line.startswith("total_sv"):
                 nsv = int(line.split()[1])
-        print("%s %.3f %.4f %d" % (tool, dt, (pred == truth).mean(), nsv))
+        print("%s %.3f %.4f %s" % (tool, dt, (pred == truth).mean(),
+                                   ("it=" + iters[-1]) if iters else str(nsv)))
 
     if mode == "rbf":
         g = float(gamma)
@@ -66,7 +68,7 @@ def main():
         print("sklearn %.3f %.4f %d" % (dt, acc, clf.n_support_.sum()))
     else:
         model = os.path.join(tmp, "model")
-        run("liblinear", ["liblinear-train", "-q", "-s", "3", "-B", "1", "-c", repr(C), "-e", repr(tol),
+        run("liblinear", ["liblinear-train", "-s", "3", "-B", "1", "-c", repr(C), "-e", repr(tol),
                           ftr, model], ["liblinear-predict"], model)
 
 main()

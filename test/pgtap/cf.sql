@@ -2,7 +2,7 @@
 -- ALS beat popularity), the interaction filter, serial vs forced-parallel
 -- training, SQLSTATEs of bad input, corrupt models, cancellation.
 BEGIN;
-SELECT plan(23);
+SELECT plan(27);
 
 \i data/mimic-iii-demo/load.sql
 \i data/ddi/load.sql
@@ -46,12 +46,7 @@ SELECT p::bigint AS patient, pmed.fold(p * 1000 + j, 400, 3)::bigint AS drug, (1
 FROM generate_series(1, 3000) p, generate_series(1, 15) j;
 ANALYZE cf_big;
 
-CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE line text; result text := '';
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP result := result || line || E'\n'; END LOOP;
-    RETURN result;
-END $$;
+\i test/pgtap/lib/helpers.sql
 
 CREATE TEMP TABLE cf_serial AS
 SELECT 'knn' AS m, pmed.cf_train(patient, drug, w, '{"neighbors": 30}') AS model FROM cf_big
@@ -83,6 +78,25 @@ SELECT is((SELECT count(*) FROM cf_serial s JOIN cf_par p USING (m)
                  IS DISTINCT FROM pmed.model_info(p.model) - 'training_seconds' - 'crc32c'), 0::bigint,
           'and are the same model: equal parameters checksum and metadata (apart from the training time)');
 
+-- ---- partial states across shards (servers): merged = trained on all rows ----
+CREATE TEMP TABLE cf_shards AS
+SELECT patient % 3 AS shard,
+       pmed.cf_train_partial(patient, drug, w, '{"method": "als", "factors": 8, "iterations": 5}') AS state
+FROM cf_big GROUP BY 1;
+SELECT is((SELECT pmed.model_info(pmed.recommender_from_partials(state ORDER BY shard DESC)) ->> 'parameters_crc32c' FROM cf_shards),
+          (SELECT pmed.model_info(model) ->> 'parameters_crc32c' FROM cf_serial WHERE m = 'als'),
+          'ALS from three merged shard states (any order) = ALS trained on all rows');
+SELECT throws_ok($$SELECT pmed.recommender_from_partials(s) FROM (
+                     SELECT pmed.cf_train_partial(1, 2) AS s UNION ALL SELECT pmed.interactions_train_partial(1, 2)) x$$,
+                 '22023', NULL, 'states of different model kinds do not merge: 22023');
+CREATE TEMP TABLE cf_small_state AS
+SELECT pmed.cf_train_partial(p, d, 1.0, '{"neighbors": 5}') AS state
+FROM (VALUES (1, 10), (1, 11), (2, 10)) v(p, d);
+SELECT is(pg_temp.rejected_variants(state, 'cut', 'SELECT pmed.recommender_from_partials(%L)', '{XX001}'), length(state),
+          'every truncation of a partial state is rejected: XX001') FROM cf_small_state;
+SELECT lives_ok($$SELECT pg_temp.rejected_variants(state, 'flip', 'SELECT pmed.recommender_from_partials(%L)', '{XX001,22023,22P02,54000}') FROM cf_small_state$$,
+                'every single-bit flip of a partial state is rejected or decodes to other valid rows');
+
 -- ---- bad input: SQLSTATEs ----
 SELECT throws_ok($$SELECT pmed.cf_train(1, 2, -1.0)$$, '22023', NULL, 'negative weight: 22023');
 SELECT throws_ok($$SELECT pmed.cf_train(1, 2, 'NaN')$$, '22023', NULL, 'NaN weight: 22023');
@@ -98,36 +112,16 @@ SELECT throws_ok($$SELECT * FROM pmed.recommend((SELECT pmed.cf_train(patient, d
 SELECT throws_ok($$SELECT pmed.content_train(1, '{1, NULL}'::float8[])$$, '22023', NULL, 'NULL content feature: 22023');
 
 -- every truncation and every 8th bit flip of a small model is rejected (XX001)
-CREATE FUNCTION pg_temp.rejected(model bytea, how text) RETURNS int LANGUAGE plpgsql AS $$
-DECLARE n int := 0; v bytea;
-        total int := CASE how WHEN 'flip' THEN length(model) * 8 ELSE length(model) END;
-BEGIN
-    FOR i IN 0 .. total - 1 LOOP
-        IF how = 'flip' AND i % 8 <> 3 THEN CONTINUE; END IF;
-        v := CASE how WHEN 'flip' THEN set_bit(model, i, 1 - get_bit(model, i)) ELSE substr(model, 1, i) END;
-        BEGIN
-            PERFORM * FROM pmed.recommend(v, ARRAY[10]::bigint[]);
-        EXCEPTION WHEN data_corrupted THEN n := n + 1;
-        END;
-    END LOOP;
-    RETURN n;
-END $$;
 CREATE TEMP TABLE cf_small AS
 SELECT pmed.cf_train(p, d, 1.0, '{"method": "als", "factors": 2, "iterations": 2}') AS model
 FROM (VALUES (1, 10), (1, 11), (2, 10), (2, 12), (3, 11)) v(p, d);
-SELECT is(pg_temp.rejected(model, 'cut'), length(model), 'every truncation of a CF model: XX001') FROM cf_small;
-SELECT is(pg_temp.rejected(model, 'flip'), length(model), 'a flipped bit in every byte of a CF model: XX001') FROM cf_small;
+SELECT is(pg_temp.rejected_variants(model, 'cut', 'SELECT * FROM pmed.recommend(%L, ARRAY[10]::bigint[])', '{XX001}'), length(model), 'every truncation of a CF model: XX001') FROM cf_small;
+SELECT is(pg_temp.rejected_variants(model, 'flip', 'SELECT * FROM pmed.recommend(%L, ARRAY[10]::bigint[])', '{XX001}', 8), length(model), 'a flipped bit in every byte of a CF model: XX001') FROM cf_small;
 
--- training is cancellable (throws_ok cannot catch a cancel: WHEN OTHERS excludes it)
-CREATE FUNCTION pg_temp.cancelled_state() RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pmed.cf_train(patient, drug, w, '{"method": "als", "factors": 64, "iterations": 1000}') FROM cf_big;
-    RETURN 'finished';
-EXCEPTION WHEN query_canceled THEN
-    RETURN SQLSTATE;
-END $$;
+-- training is cancellable
 SET LOCAL statement_timeout = '200ms';
-SELECT is(pg_temp.cancelled_state(), '57014', 'statement_timeout cancels ALS training: 57014');
+SELECT is(pg_temp.sqlstate_of($$SELECT pmed.cf_train(patient, drug, w, '{"method": "als", "factors": 64, "iterations": 1000}') FROM cf_big$$),
+          '57014', 'statement_timeout cancels ALS training: 57014');
 RESET statement_timeout;
 
 SELECT * FROM finish();

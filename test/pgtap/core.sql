@@ -2,53 +2,26 @@
 -- model; every single-bit flip and every truncation of a real model is
 -- rejected with SQLSTATE XX001; the server survives all of it.
 BEGIN;
-SELECT plan(10);
+SELECT plan(16);
 
 \i data/wdbc/load.sql
 
-CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    line text;
-    result text := '';
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-        result := result || line || E'\n';
-    END LOOP;
-    RETURN result;
-END $$;
+\i test/pgtap/lib/helpers.sql
 
--- Flip each bit in turn (or cut the model at each length) and count how
--- many variants pmed.model_info and pmed.predict reject with XX001.
-CREATE FUNCTION pg_temp.rejected_variants(model bytea, how text) RETURNS int LANGUAGE plpgsql AS $$
-DECLARE
-    n int := 0;
-    variant bytea;
-    total int := CASE how WHEN 'flip' THEN length(model) * 8 ELSE length(model) END;
-BEGIN
-    FOR i IN 0 .. total - 1 LOOP
-        variant := CASE how WHEN 'flip' THEN set_bit(model, i, 1 - get_bit(model, i))
-                            ELSE substr(model, 1, i) END;
-        BEGIN
-            PERFORM pmed.model_info(variant);
-        EXCEPTION WHEN data_corrupted THEN
-            BEGIN
-                PERFORM pmed.predict(variant, array_fill(1::float8, ARRAY[30]));
-            EXCEPTION WHEN data_corrupted THEN
-                n := n + 1;
-            END;
-        END;
-    END LOOP;
-    RETURN n;
-END $$;
 
 CREATE TEMP TABLE serial_model AS
 SELECT pmed.baseline_train(features, diagnosis, '{"feature_names": ["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q","r","s","t","u","v","w","x","y","z","aa","bb","cc","dd"]}') AS model
 FROM wdbc;
 
-SELECT is(pmed.rejected_variants, length(model) * 8, 'every single-bit flip of a model is rejected')
-FROM serial_model, pg_temp.rejected_variants(model, 'flip') AS pmed(rejected_variants);
-SELECT is(pmed.rejected_variants, length(model), 'every truncation of a model is rejected')
-FROM serial_model, pg_temp.rejected_variants(model, 'truncate') AS pmed(rejected_variants);
+SELECT is(pg_temp.rejected_variants(model, 'flip', 'SELECT pmed.model_info(%L)', '{XX001}'),
+          length(model) * 8, 'every single-bit flip of a model is rejected by model_info')
+FROM serial_model;
+SELECT is(pg_temp.rejected_variants(model, 'flip', 'SELECT pmed.predict(%L, array_fill(1::float8, ARRAY[30]))', '{XX001}'),
+          length(model) * 8, 'every single-bit flip of a model is rejected by predict')
+FROM serial_model;
+SELECT is(pg_temp.rejected_variants(model, 'cut', 'SELECT pmed.model_info(%L)', '{XX001}'),
+          length(model), 'every truncation of a model is rejected')
+FROM serial_model;
 SELECT throws_ok($$SELECT pmed.model_info(set_bit(model, 200, 1 - get_bit(model, 200))) FROM serial_model$$,
                  'XX001', 'invalid pmed model: checksum mismatch', 'a flipped payload bit names the checksum');
 
@@ -87,6 +60,38 @@ FROM serial_model m, wdbc w;
 -- Options must be constant across rows (partial states are compared).
 SELECT throws_ok($$SELECT pmed.baseline_train(features, diagnosis, json_build_object('seed', id)::jsonb) FROM wdbc$$,
                  '22023', 'training options must be the same for every row', 'options that change between rows are an error');
+-- Models read straight from a table: inline-compressed and TOASTed values
+-- take the cache paths keyed by the stored bytes and by the TOAST pointer;
+-- two models alternating row by row must never be confused.
+CREATE TEMP TABLE stored (name text, model bytea);
+ALTER TABLE stored ALTER COLUMN model SET STORAGE MAIN;
+INSERT INTO stored
+SELECT 'priors' || k, pmed.baseline_train(features, diagnosis,
+         jsonb_build_object('feature_names', (SELECT jsonb_agg(repeat('name', 30) || i) FROM generate_series(1, 30) i),
+                            'positive', CASE k WHEN 1 THEN 'malignant' ELSE 'benign' END))
+FROM wdbc, generate_series(1, 2) k GROUP BY k;
+SELECT ok((SELECT bool_and(pg_column_compression(model) IS NOT NULL) FROM stored),
+          'the stored models are compressed inline');
+SELECT is((SELECT count(*)::int FROM stored s, wdbc w
+           WHERE pmed.predict_proba(s.model, w.features) =
+                 CASE s.name WHEN 'priors1' THEN 212.0 / 569 ELSE 357.0 / 569 END),
+          2 * 569, 'alternating compressed models are each scored with their own parameters');
+CREATE TEMP TABLE toasted (model bytea);
+ALTER TABLE toasted ALTER COLUMN model SET STORAGE EXTERNAL;
+INSERT INTO toasted SELECT model FROM stored ORDER BY name;
+SELECT is((SELECT array_agg(DISTINCT round(pmed.predict_proba(t.model, w.features)::numeric, 6) ORDER BY round(pmed.predict_proba(t.model, w.features)::numeric, 6))
+           FROM toasted t, wdbc w),
+          ARRAY[0.372583, 0.627417], 'TOASTed models are each scored with their own parameters');
+-- The per-backend cache outlives queries: replacing a stored model must
+-- never leave the old one in use.
+CREATE TEMP TABLE current_model (model bytea);
+ALTER TABLE current_model ALTER COLUMN model SET STORAGE EXTERNAL;
+INSERT INTO current_model SELECT model FROM stored WHERE name = 'priors1';
+SELECT is(round(pmed.predict_proba(model, (SELECT features FROM wdbc WHERE id = 1))::numeric, 6), 0.372583,
+          'one-row query with the first model') FROM current_model;
+UPDATE current_model SET model = (SELECT model FROM stored WHERE name = 'priors2');
+SELECT is(round(pmed.predict_proba(model, (SELECT features FROM wdbc WHERE id = 1))::numeric, 6), 0.627417,
+          'the next query sees the replaced model') FROM current_model;
 SELECT ok(true, 'the server is still up');
 
 SELECT * FROM finish();

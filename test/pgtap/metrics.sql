@@ -7,31 +7,9 @@ SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pmed;
 RESET client_min_messages;
-SELECT plan(31);
+SELECT plan(33);
 
--- EXPLAIN output of a query as one text
-CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-	result text := '';
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF, VERBOSE) ' || q LOOP
-		result := result || line || E'\n';
-	END LOOP;
-	RETURN result;
-END $$;
-
--- EXPLAIN ANALYZE output (no timings) of a query as one text
-CREATE FUNCTION pg_temp.run_plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-	result text := '';
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
-		result := result || line || E'\n';
-	END LOOP;
-	RETURN result;
-END $$;
+\i test/pgtap/lib/helpers.sql
 
 -- 200k rows with many tied scores (1001 distinct values), three cohorts
 CREATE TABLE metrics_par AS
@@ -55,7 +33,7 @@ SELECT pmed.auc(s, y) AS auc, pmed.pr_auc(s, y) AS ap, pmed.accuracy(lp, la) AS 
 FROM metrics_par;
 CREATE TEMP TABLE serial_groups AS
 SELECT cohort, pmed.auc(s, y) AS auc, pmed.accuracy(lp, la) AS acc FROM metrics_par GROUP BY cohort;
-SELECT unalike(pg_temp.plan_of('SELECT pmed.auc(s, y) FROM metrics_par'), '%Partial Aggregate%',
+SELECT unalike(pg_temp.plan_of('SELECT pmed.auc(s, y) FROM metrics_par', 'COSTS OFF, VERBOSE'), '%Partial Aggregate%',
               'serial settings: no partial aggregate');
 
 -- force a parallel plan
@@ -67,13 +45,13 @@ SET LOCAL parallel_leader_participation = off;
 
 SELECT alike(pg_temp.plan_of($$SELECT pmed.auc(s, y), pmed.pr_auc(s, y), pmed.accuracy(lp, la),
        pmed.confusion_matrix(lp, la), pmed.rmse(pred, act), pmed.log_loss(p, y), pmed.brier(p, y)
-       FROM metrics_par$$), '%Partial Aggregate%', 'EXPLAIN shows Partial Aggregate');
+       FROM metrics_par$$, 'COSTS OFF, VERBOSE'), '%Partial Aggregate%', 'EXPLAIN shows Partial Aggregate');
 -- workers really ran: partial states went through serialize, deserialize and combine
-SELECT matches(pg_temp.run_plan_of($$SELECT pmed.auc(s, y), pmed.confusion_matrix(lp, la), pmed.rmse(pred, act),
-       pmed.accuracy(lp, la) FROM metrics_par$$), 'Workers Launched: [1-9]', 'parallel workers were launched');
-SELECT alike(pg_temp.plan_of('SELECT pmed.auc(s, y) FROM metrics_par'), '%Parallel Seq Scan%',
+SELECT matches(pg_temp.plan_of($$SELECT pmed.auc(s, y), pmed.confusion_matrix(lp, la), pmed.rmse(pred, act),
+       pmed.accuracy(lp, la) FROM metrics_par$$, 'ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF'), 'Workers Launched: [1-9]', 'parallel workers were launched');
+SELECT alike(pg_temp.plan_of('SELECT pmed.auc(s, y) FROM metrics_par', 'COSTS OFF, VERBOSE'), '%Parallel Seq Scan%',
              'EXPLAIN shows a parallel scan');
-SELECT alike(pg_temp.plan_of('SELECT pmed.auc(s, y) FROM metrics_par'), '%Gather%', 'EXPLAIN shows Gather');
+SELECT alike(pg_temp.plan_of('SELECT pmed.auc(s, y) FROM metrics_par', 'COSTS OFF, VERBOSE'), '%Gather%', 'EXPLAIN shows Gather');
 
 -- the same statement shapes, evaluated under the parallel settings
 SELECT is((SELECT pmed.auc(s, y) FROM metrics_par), (SELECT auc FROM serial_ref),
@@ -92,14 +70,31 @@ SELECT ok(abs((SELECT pmed.log_loss(p, y) FROM metrics_par) - (SELECT ll FROM se
 SELECT ok(abs((SELECT pmed.brier(p, y) FROM metrics_par) - (SELECT brier FROM serial_ref)) < 1e-12,
           'brier: parallel = serial within 1e-12');
 -- the subquery form above also runs in parallel
-SELECT alike(pg_temp.plan_of('SELECT (SELECT pmed.auc(s, y) FROM metrics_par) = (SELECT auc FROM serial_ref)'),
+SELECT alike(pg_temp.plan_of('SELECT (SELECT pmed.auc(s, y) FROM metrics_par) = (SELECT auc FROM serial_ref)', 'COSTS OFF, VERBOSE'),
              '%Partial Aggregate%', 'the comparison query itself uses a partial aggregate');
 -- GROUP BY in parallel: one AUC per cohort
-SELECT alike(pg_temp.plan_of('SELECT cohort, pmed.auc(s, y) FROM metrics_par GROUP BY cohort'),
+SELECT alike(pg_temp.plan_of('SELECT cohort, pmed.auc(s, y) FROM metrics_par GROUP BY cohort', 'COSTS OFF, VERBOSE'),
              '%Partial%Aggregate%', 'grouped: EXPLAIN shows a partial aggregate');
 SELECT set_eq('SELECT cohort, pmed.auc(s, y), pmed.accuracy(lp, la) FROM metrics_par GROUP BY cohort',
               'SELECT cohort, auc, acc FROM serial_groups', 'grouped: parallel = serial');
 SELECT ok((SELECT auc FROM serial_ref) BETWEEN 0.9 AND 0.95, 'the parallel table AUC is sensible');
+
+-- independent references in plain SQL (exact numeric arithmetic) on the same 200k rows:
+-- AUC from midranks: (sum of positive midranks - P(P+1)/2) / (P N), tied scores sharing their mean rank
+SELECT ok(abs((SELECT auc FROM serial_ref) -
+              (SELECT ((sum(r) FILTER (WHERE y)) - count(*) FILTER (WHERE y) * (count(*) FILTER (WHERE y) + 1) / 2.0)
+                      / (count(*) FILTER (WHERE y) * count(*) FILTER (WHERE NOT y))
+               FROM (SELECT y, rank() OVER (ORDER BY s) + (count(*) OVER (PARTITION BY s) - 1) / 2.0 AS r
+                     FROM metrics_par) t)::float8) < 1e-12,
+          'auc equals the rank-sum (Mann-Whitney) formula computed in SQL');
+-- AP from its definition: per distinct score (descending), new positives / P times precision
+SELECT ok(abs((SELECT ap FROM serial_ref) -
+              (SELECT sum(dp / ptot * tp / (tp + fp)) FROM
+                 (SELECT dp, sum(dp) OVER w AS tp, sum(dn) OVER w AS fp, sum(dp) OVER () AS ptot
+                  FROM (SELECT s, count(*) FILTER (WHERE y)::numeric AS dp, count(*) FILTER (WHERE NOT y)::numeric AS dn
+                        FROM metrics_par GROUP BY s) g
+                  WINDOW w AS (ORDER BY s DESC)) t)::float8) < 1e-12,
+          'pr_auc equals average precision computed in SQL from its definition');
 
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;

@@ -3,20 +3,11 @@
 -- one test row); training can be cancelled; corrupt SVM models rejected;
 -- bad options and data raise the right SQLSTATE.
 BEGIN;
-SELECT plan(24);
+SELECT plan(26);
 
 \i data/wdbc/load.sql
 
-CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    line text;
-    result text := '';
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-        result := result || line || E'\n';
-    END LOOP;
-    RETURN result;
-END $$;
+\i test/pgtap/lib/helpers.sql
 
 -- ---- accuracy against libsvm ----
 -- libsvm 3.x (svm-train, C = 1, gamma = 1/30, eps = 0.001) on the same split,
@@ -96,21 +87,18 @@ SELECT throws_ok($$SELECT pmed.svm_train(features, CASE WHEN id = 3 THEN 'odd' E
 SELECT throws_ok($$SELECT pmed.predict(rbf, features[1:29]) FROM m, wdbc WHERE id = 1$$, '22023', NULL, 'wrong feature count');
 SELECT throws_ok($$SELECT pmed.svm_decision(pmed.baseline_train(features, diagnosis), ARRAY[1]::float8[]) FROM wdbc$$,
                  '22023', NULL, 'a non-svm model passed to pmed.svm_decision');
+SELECT throws_ok($$SELECT pmed.svm_decision(pmed.forest_train(features, diagnosis, '{"trees": 2}'), ARRAY[1]::float8[]) FROM wdbc$$,
+                 '22023', NULL, 'a forest model passed to pmed.svm_decision');
+SELECT throws_ok($$SELECT pmed.svm_decision(pmed.cf_train(p, i), ARRAY[1]::float8[])
+                   FROM (VALUES (1::bigint, 10::bigint), (1, 11), (2, 10), (2, 12), (3, 11)) t(p, i)$$,
+                 '22023', NULL, 'a CF model passed to pmed.svm_decision');
 
 -- ---- cancellation ----
 CREATE TEMP TABLE big AS
 SELECT i AS id, ARRAY(SELECT sin(i * 0.37 + j) + cos(i * 0.011 * j) FROM generate_series(1, 20) j WHERE i > 0) AS f,
        (sin(i * 0.37) + cos(i * 0.011) > 0.3) AS y
 FROM generate_series(1, 8000) i;
--- throws_ok cannot be used here: PL/pgSQL's WHEN OTHERS never catches a
--- cancel, so the statement runs in a function that catches query_canceled.
-CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'completed';
-EXCEPTION WHEN query_canceled THEN
-    RETURN SQLSTATE;
-END $$;
+-- throws_ok cannot catch a cancel: pg_temp.sqlstate_of (lib/helpers.sql) does.
 SET LOCAL statement_timeout = '50ms';
 CREATE TEMP TABLE cancel_result AS
 SELECT pg_temp.sqlstate_of($$SELECT pmed.svm_train(f, y, '{"C": 100}') FROM big$$) AS state;

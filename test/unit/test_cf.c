@@ -78,6 +78,7 @@ test_knn_by_hand(void)
 	CHECK(nbr_sim(m, 11, 13) < 0 && nbr_sim(m, 12, 13) < 0, "support-1 pairs dropped");
 	CHECK(m->nbr_ptr[4] - m->nbr_ptr[3] == 0, "13 has no neighbours");
 	CHECK(m->min_support_used == 2, "smallest support used 2, got %u", m->min_support_used);
+	CHECK(m->popularity[3] == 0 && m->popularity[0] == 3, "popularity under min_support hidden");
 
 	/* neighbors = 1 keeps only the best */
 	p.min_support = 1;

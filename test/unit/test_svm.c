@@ -126,10 +126,9 @@ test_xor(void)
 
 /* A random overlapping problem: solver optimality (KKT) within tol. */
 static void
-test_kkt(void)
+test_kkt_size(int l, double cache_mb)
 {
-	int			l = 300,
-				p = 5;
+	int			p = 5;
 	PmedSvmProblem prob;
 	PmedSvmSolution sol;
 	PmedError	err = {0};
@@ -157,7 +156,9 @@ test_kkt(void)
 					sy = 0;
 		bool		bounds = true;
 
-		CHECK(pmed_svm_smo(&prob, kern, gamma, tol, 0, 0.01, &sol, &err) == PMED_OK, "smo");
+		CHECK(pmed_svm_smo(&prob, kern, gamma, tol, 0, cache_mb, &sol, &err) == PMED_OK, "smo");
+		if (l > 1000)
+			CHECK(sol.iterations > 1000, "long enough to shrink: %lld iterations", (long long) sol.iterations);
 		for (int i = 0; i < l; i++)
 		{
 			double		G = -1,
@@ -224,6 +225,14 @@ test_kkt(void)
 	}
 	free(prob.z);
 	free(prob.y);
+}
+
+/* Small problem with a tiny cache (evictions); larger one that shrinks and unshrinks. */
+static void
+test_kkt(void)
+{
+	test_kkt_size(300, 0.01);
+	test_kkt_size(1500, 0.1);
 }
 
 /* Blobs: nc classes around distinct centres, with some missing values. */
@@ -484,6 +493,69 @@ test_codec(void)
 	free(y);
 }
 
+/*
+ * Every single-bit flip of an SVM payload (below the container CRC, as a
+ * hostile decoder input): decoding fails cleanly or yields a model that
+ * predicts without touching memory it does not own (run under valgrind).
+ */
+static void
+test_bit_flips(void)
+{
+	int			n = 40,
+				p = 2,
+				k = 3;
+	double	   *x = malloc(sizeof(double) * n * p),
+			   *y = malloc(sizeof(double) * n);
+	PmedSvmParams prm;
+
+	make_blobs(n, p, k, 17, x, y, false);
+	for (int kern = PMED_SVM_LINEAR; kern <= PMED_SVM_RBF; kern++)
+	{
+		PmedSvmModel *m;
+		PmedWriter	w;
+		int			decoded = 0,
+					rejected = 0;
+
+		pmed_svm_params_default(&prm);
+		prm.kernel = kern;
+		m = fit_or_die(x, y, n, p, k, &prm);
+		pmed_writer_init(&w);
+		pmed_svm_write(&w, m);
+		for (size_t bit = 0; bit < w.len * 8; bit++)
+		{
+			PmedReader	r;
+			PmedError	e = {0};
+			PmedSvmModel *t = NULL;
+
+			w.buf[bit / 8] ^= (uint8_t) (1u << (bit % 8));
+			pmed_reader_init(&r, w.buf, w.len, &e);
+			if (pmed_svm_read(&r, p, k, &t, &e) == PMED_OK && pmed_reader_done(&r))
+			{
+				double	   *work = calloc(pmed_svm_work_size(t), sizeof(double));
+				double		proba[3],
+							base,
+							contrib[2];
+
+				(void) pmed_svm_predict(t, x, work);
+				(void) pmed_svm_predict_proba(t, x, proba, work);
+				pmed_svm_explain(t, x, &base, contrib, work);
+				free(work);
+				decoded++;
+			}
+			else
+				rejected++;
+			pmed_svm_free(t);
+			w.buf[bit / 8] ^= (uint8_t) (1u << (bit % 8));
+		}
+		CHECK(rejected > 0 && decoded + rejected == (int) w.len * 8,
+			  "bit flips: %d rejected, %d decoded (values changed)", rejected, decoded);
+		free(w.buf);
+		pmed_svm_free(m);
+	}
+	free(x);
+	free(y);
+}
+
 static void
 test_bad_input(void)
 {
@@ -564,6 +636,7 @@ main(void)
 	test_platt();
 	test_missing_and_explain();
 	test_codec();
+	test_bit_flips();
 	test_bad_input();
 	test_deterministic();
 	return unit_finish(__FILE__);
