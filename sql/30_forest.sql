@@ -94,7 +94,8 @@ CREATE TABLE forest_small AS
 SELECT i, ARRAY[i::float8, (i % 7)::float8] AS f, i > 50 AS b, (i / 34)::int AS k,
        (i * 0.5)::float4 AS r4, (i * 0.5)::numeric AS rn
 FROM generate_series(1, 100) i;
-SELECT pmed.predict_label(m, ARRAY[10, 1]) AS label10, pmed.predict_label(m, ARRAY[90, 1]) AS label90,
+SELECT pmed.predict(m, ARRAY[10, 1]) AS p10, pmed.predict(m, ARRAY[90, 1]) AS p90,
+       pmed.predict_label(m, ARRAY[10, 1]) AS label10, pmed.predict_label(m, ARRAY[90, 1]) AS label90,
        round(pmed.predict_proba(m, ARRAY[90, 1])::numeric, 1) AS p_true90
 FROM (SELECT pmed.forest_train(f, b, '{"trees": 20}') AS m FROM forest_small) s;
 SELECT pmed.model_info(m)->'classes' AS classes, pmed.predict(m, ARRAY[80, 3]) AS p80,
