@@ -1,7 +1,7 @@
 """Random forest benchmark: pmed against ranger, XGBoost (RF mode, hist) and
 scikit-learn, one thread each, same trees / mtry / leaf size.  Run through
 test/bench/forest.sh, which sets the sizes.  Prints Markdown tables."""
-import csv, os, subprocess, sys, tempfile, time
+import csv, os, shutil, subprocess, sys, tempfile, time
 import numpy as np
 
 ROWS = int(os.environ.get("FOREST_BENCH_ROWS", "100000"))
@@ -197,4 +197,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
