@@ -26,20 +26,11 @@ SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL max_parallel_workers_per_gather = 4;
 SET LOCAL parallel_leader_participation = off;
 
-CREATE FUNCTION pg_temp.plan_text(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    line text;
-    result text := '';
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-        result := result || line || E'\n';
-    END LOOP;
-    RETURN result;
-END $$;
+\i test/pgtap/lib/helpers.sql
 
-SELECT matches(pg_temp.plan_text($$SELECT pmed.forest_train(f, y, '{"trees": 20, "seed": 3}') FROM forest_tap$$),
+SELECT matches(pg_temp.plan_of($$SELECT pmed.forest_train(f, y, '{"trees": 20, "seed": 3}') FROM forest_tap$$),
                'Partial Aggregate', 'the forced plan trains with Partial Aggregate');
-SELECT matches(pg_temp.plan_text($$SELECT pmed.forest_train(f, y, '{"trees": 20, "seed": 3}') FROM forest_tap$$),
+SELECT matches(pg_temp.plan_of($$SELECT pmed.forest_train(f, y, '{"trees": 20, "seed": 3}') FROM forest_tap$$),
                'Gather', 'the forced plan gathers from workers');
 
 CREATE TABLE forest_tap_parallel AS
@@ -96,15 +87,7 @@ SELECT throws_ok($$SELECT pmed.predict(set_byte(c, 300, get_byte(c, 300) # 16), 
                  'XX001', NULL, 'a corrupted forest is rejected (XX001)');
 
 -- Training is cancellable.
--- (pgTAP's throws_ok cannot see 57014: WHEN OTHERS never catches query_canceled)
-CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION
-    WHEN query_canceled THEN RETURN SQLSTATE;
-    WHEN OTHERS THEN RETURN SQLSTATE;
-END $$;
+-- (throws_ok cannot see 57014; pg_temp.sqlstate_of in lib/helpers.sql can)
 SET LOCAL statement_timeout = '300ms';
 SELECT is(pg_temp.sqlstate_of($$SELECT pmed.forest_train(f, y, '{"trees": 5000, "mtry": 4}') FROM forest_tap$$),
           '57014', 'statement_timeout cancels a long training (57014)');
