@@ -81,6 +81,21 @@ FROM (VALUES ('a'), ('b'), ('c')) t(y);
 SELECT pmed.predict(pmed.baseline_train(ARRAY[1]::float8[], y), ARRAY[1]::float8[])
 FROM (VALUES ('a'), ('b'), ('c')) t(y);
 
+-- NULL in, NULL out (STRICT); other types are refused by the parser, and
+-- integer arrays are accepted through the implicit cast.
+SELECT pmed.predict(NULL, ARRAY[1, 2]::float8[]) IS NULL AS null_model,
+       pmed.predict(model, NULL) IS NULL AS null_features,
+       pmed.predict_label(NULL, NULL) IS NULL AS both_null,
+       pmed.model_info(NULL) IS NULL AS null_info,
+       (SELECT count(*) FROM pmed.explain(NULL, ARRAY[1]::float8[])) AS explain_rows
+FROM m;
+SELECT pmed.predict_label(model, array_fill(1, ARRAY[30])) AS int_array FROM m;
+\set VERBOSITY sqlstate
+SELECT pmed.predict(model, 'not an array'::text) FROM m;
+SELECT pmed.model_info(42);
+SELECT pmed.baseline_train(ARRAY['a']::text[], 1);
+\set VERBOSITY default
+
 -- Corrupt models: truncated, bad magic, a flipped version byte or payload
 -- byte (checksum), trailing bytes.
 SELECT pmed.model_info('\x'::bytea);
