@@ -19,9 +19,15 @@ install_packages() {
 	done
 	if [ -n "$missing" ]; then
 		echo "== installing Debian packages:$missing"
-		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-		# Keep Debian's own cluster from starting: we make our own.
-		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+		# Mirrors fail now and then: try three times before giving up.
+		for attempt in 1 2 3; do
+			as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+				as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null &&
+				return 0
+			echo "== apt-get failed (attempt $attempt); retrying" >&2
+			sleep $((attempt * 10))
+		done
+		return 1
 	fi
 }
 
