@@ -15,8 +15,8 @@
 
 #include "core/model.h"
 
-/* PostgreSQL 18 replaced pg_attribute_noreturn() with pg_noreturn. */
-#ifndef pg_attribute_noreturn
+/* PostgreSQL 18 deprecates pg_attribute_noreturn() for pg_noreturn. */
+#if PG_VERSION_NUM >= 180000 && !defined(pg_attribute_noreturn)
 #define pg_attribute_noreturn() __attribute__((noreturn))
 #endif
 
