@@ -594,10 +594,9 @@ typedef struct SortRow
 	const char *label;			/* text labels */
 } SortRow;
 
-static int	sort_width;
-
+/* Label, then the feature bytes; arg points to the feature count. */
 static int
-compare_rows(const void *a, const void *b)
+compare_rows(const void *a, const void *b, void *arg)
 {
 	const SortRow *ra = a;
 	const SortRow *rb = b;
@@ -612,7 +611,7 @@ compare_rows(const void *a, const void *b)
 	else if (ra->y != rb->y)
 		return ra->y < rb->y ? -1 : 1;
 	/* Bytewise on the features: a total order even with NaN (missing). */
-	c = memcmp(ra->x, rb->x, sizeof(double) * sort_width);
+	c = memcmp(ra->x, rb->x, sizeof(double) * *(const int *) arg);
 	return c;
 }
 
@@ -681,8 +680,7 @@ pmed_train_finalfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 					st->arena.data + c->text_off[k] : NULL;
 			}
 	}
-	sort_width = p;
-	qsort(rows, n, sizeof(SortRow), compare_rows);
+	qsort_arg(rows, n, sizeof(SortRow), compare_rows, &p);
 	CHECK_FOR_INTERRUPTS();
 
 	schema.task = resolve_task(options, st->label_kind, family);
