@@ -34,7 +34,6 @@ typedef struct RowChunk
 
 typedef struct TrainState
 {
-	int			kind;			/* family kind, 0 for pmed.train_partial */
 	const PmedFamily *merge_family; /* pmed.train_from_partials: the family named */
 	int			n_features;		/* -1 until the first row */
 	PmedLabelKind label_kind;
@@ -52,11 +51,10 @@ PG_FUNCTION_INFO_V1(train_serialfn);
 PG_FUNCTION_INFO_V1(train_deserialfn);
 
 static TrainState *
-state_create(int kind, PmedLabelKind label_kind)
+state_create(PmedLabelKind label_kind)
 {
 	TrainState *st = palloc0(sizeof(TrainState));
 
-	st->kind = kind;
 	st->n_features = -1;
 	st->label_kind = label_kind;
 	initStringInfo(&st->arena);
@@ -304,7 +302,7 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 			family->validate_options(options);
 
 		old = MemoryContextSwitchTo(aggcontext);
-		st = state_create(family->kind, label_kind_for_type(label_type));
+		st = state_create(label_kind_for_type(label_type));
 		if (options != NULL)
 		{
 			st->options_json = JsonbToCString(NULL, &options->root, VARSIZE(options));
@@ -410,7 +408,7 @@ train_combinefn(PG_FUNCTION_ARGS)
 
 	old = MemoryContextSwitchTo(aggcontext);
 	if (s1 == NULL)
-		s1 = state_create(s2->kind, s2->label_kind);
+		s1 = state_create(s2->label_kind);
 	state_append(s1, s2);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(s1);
@@ -422,7 +420,6 @@ state_serialize(const TrainState *st)
 	PmedWriter	w;
 
 	pmed_writer_init(&w);
-	pmed_put_u16(&w, (uint16) st->kind);
 	pmed_put_u8(&w, (uint8) st->label_kind);
 	pmed_put_i32(&w, st->n_features);
 	pmed_put_i64(&w, st->n_rows);
@@ -458,7 +455,7 @@ state_serialize(const TrainState *st)
 }
 
 /*
- * Serialized state: u16 kind, u8 label kind, i32 n_features, i64 rows,
+ * Serialized state: u8 label kind, i32 n_features, i64 rows,
  * i64 skipped, options (u8 present + string), then per row the feature
  * bits (NaN = missing) and the label (f64, or a string for text labels).
  */
@@ -484,7 +481,6 @@ state_deserialize(bytea *raw)
 	PmedReader	r;
 	PmedError	err = {0};
 	TrainState *st;
-	uint16		kind;
 	uint8		label_kind,
 				has_options;
 	int32		n_features;
@@ -492,11 +488,11 @@ state_deserialize(bytea *raw)
 				skipped;
 
 	pmed_reader_init(&r, VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), &err);
-	if (!pmed_get_u16(&r, &kind) || !pmed_get_u8(&r, &label_kind) ||
+	if (!pmed_get_u8(&r, &label_kind) ||
 		!pmed_get_i32(&r, &n_features) || !pmed_get_i64(&r, &n_rows) ||
 		!pmed_get_i64(&r, &skipped) || !pmed_get_u8(&r, &has_options))
 		deserial_fail(&err);
-	if (kind > PMED_KIND_MAX || label_kind < PMED_LABEL_BOOL ||
+	if (label_kind < PMED_LABEL_BOOL ||
 		label_kind > PMED_LABEL_FLOAT || n_features < -1 || n_features > PMED_MAX_FEATURES ||
 		n_rows < 0 || skipped < 0 || has_options > 1 ||
 		(n_features == -1 && n_rows > 0) || n_features == 0)
@@ -511,7 +507,7 @@ state_deserialize(bytea *raw)
 		deserial_fail(&err);
 	}
 
-	st = state_create(kind, (PmedLabelKind) label_kind);
+	st = state_create((PmedLabelKind) label_kind);
 	st->rows_skipped = skipped;
 	if (has_options)
 	{
@@ -851,7 +847,7 @@ train_merge_transfn(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(aggcontext);
 	if (st == NULL)
 	{
-		st = state_create(family->kind, part->label_kind);
+		st = state_create(part->label_kind);
 		st->merge_family = family;
 	}
 	state_append(st, part);
