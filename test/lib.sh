@@ -4,6 +4,13 @@
 
 PG_MAJOR=${PG_MAJOR:-15}
 PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
+# PMED_PG_ROOT=/some/dir: build, install and run against a private copy of
+# the PostgreSQL installation there, so several checkouts can test at once
+# without installing over each other's pmed.so (PostgreSQL finds its lib and
+# share directories relative to its binaries).
+if [ -n "${PMED_PG_ROOT:-}" ]; then
+	PGBIN=$PMED_PG_ROOT/usr/lib/postgresql/$PG_MAJOR/bin
+fi
 PACKAGES="build-essential postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
   liblapack-dev libblas-dev libopenblas0-serial postgresql-$PG_MAJOR-pgtap
   libtap-parser-sourcehandler-pgtap-perl libipc-run-perl"
@@ -31,7 +38,18 @@ install_packages() {
 	fi
 }
 
+stage_postgres() {
+	[ -n "${PMED_PG_ROOT:-}" ] || return 0
+	[ -x "$PGBIN/postgres" ] && return 0
+	mkdir -p "$PMED_PG_ROOT/usr/lib/postgresql" "$PMED_PG_ROOT/usr/share/postgresql" "$PMED_PG_ROOT/usr/include"
+	cp -a /usr/lib/postgresql/$PG_MAJOR "$PMED_PG_ROOT/usr/lib/postgresql/"
+	cp -a /usr/share/postgresql/$PG_MAJOR "$PMED_PG_ROOT/usr/share/postgresql/"
+	ln -sfn /usr/include/postgresql "$PMED_PG_ROOT/usr/include/postgresql"
+	chmod -R a+rX "$PMED_PG_ROOT"
+}
+
 build_and_install() {
+	stage_postgres || return 1
 	echo "== building pmed"
 	make -s -j2 PG_CONFIG="$PGBIN/pg_config"
 	as_root make -s install PG_CONFIG="$PGBIN/pg_config" >/dev/null
