@@ -1,8 +1,9 @@
--- Held-out evaluation of the drug recommenders on the MIMIC-III demo admissions:
--- prints Jaccard, precision@10, recall@10, NDCG@10 and DDI rates per method.
--- Needs data/mimic-iii-demo/load.sql and data/ddi/load.sql.  Run from the repo root:
---   psql -f data/mimic-iii-demo/evaluate.sql
-\i data/mimic-iii-demo/evaluate_setup.sql
+-- Held-out evaluation of the drug recommenders on the SYNTHETIC prescriptions
+-- (data/synthetic-prescriptions, made up, no patient behind them): prints Jaccard,
+-- precision@10, recall@10, NDCG@10 and DDI rates per method.  Run from the repo root:
+--   psql -f data/synthetic-prescriptions/evaluate.sql
+\i data/synthetic-prescriptions/load.sql
+\i data/synthetic-prescriptions/evaluate_setup.sql
 
 SELECT method,
        count(*) AS admissions,

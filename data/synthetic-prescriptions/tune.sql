@@ -1,7 +1,9 @@
--- Hyper-parameter grid for evaluate.sql: every setting is scored on held-out folds 1-4
--- (validation: "val"); fold 0 ("f0") is the test fold reported in the README and is
--- never used to choose.  Run from the repo root after load.sql (takes a few seconds).
-CREATE TEMP TABLE t_split AS SELECT hadm_id, drug_id, pmed.fold(hadm_id, 5) AS fold FROM mimic_rx;
+-- Hyper-parameter grid for evaluate.sql on the SYNTHETIC prescriptions: every setting is
+-- scored on held-out folds 1-4 (validation: "val"); fold 0 ("f0") is the test fold
+-- reported in the README and is never used to choose.  Run from the repo root:
+--   psql -f data/synthetic-prescriptions/tune.sql   (about 20 seconds)
+\i data/synthetic-prescriptions/load.sql
+CREATE TEMP TABLE t_split AS SELECT hadm_id, drug_id, pmed.fold(hadm_id, 5) AS fold FROM rx;
 CREATE TEMP TABLE t_cases AS
 WITH ranked AS (
     SELECT hadm_id, fold, drug_id, row_number() OVER (PARTITION BY hadm_id ORDER BY pmed.fold(hadm_id * 100000 + drug_id, 1000003, 7), drug_id) AS r,
@@ -10,7 +12,7 @@ SELECT hadm_id, fold, array_agg(drug_id ORDER BY drug_id) FILTER (WHERE r <= n /
        array_agg(drug_id ORDER BY drug_id) FILTER (WHERE r > n / 2) AS target FROM ranked GROUP BY hadm_id, fold HAVING count(*) >= 2;
 CREATE TEMP TABLE t_opts AS
 SELECT jsonb_build_object('method','als','factors',f,'alpha',a,'regularization',r,'seed',1) AS opts
-FROM unnest(ARRAY[4,8,16,32]) f, unnest(ARRAY[1,2,5,10,20]) a, unnest(ARRAY[0.1,1,5,20]) r
+FROM unnest(ARRAY[8,16,32]) f, unnest(ARRAY[1,5,20]) a, unnest(ARRAY[1,5,20]) r
 UNION ALL SELECT jsonb_build_object('method','item_knn','neighbors',n,'shrinkage',s) FROM unnest(ARRAY[50,200,1000]) n, unnest(ARRAY[0,2,10]) s;
 CREATE TEMP TABLE t_models AS SELECT o.opts, f.fold, (SELECT pmed.cf_train(hadm_id, drug_id, 1.0, o.opts) FROM t_split s WHERE s.fold <> f.fold) AS model
 FROM t_opts o, generate_series(0,4) f(fold);

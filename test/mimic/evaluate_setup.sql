@@ -1,10 +1,10 @@
 -- Set-up of the held-out evaluation (temp tables ev_*) of the drug recommenders on the MIMIC-III demo admissions.
--- Needs data/mimic-iii-demo/load.sql and data/ddi/load.sql.  Run from the repo root:
---   psql -f data/mimic-iii-demo/evaluate.sql (which includes this file)
+-- Needs test/mimic/load.sql first (with the data present).  Run from the repo root:
+--   psql -f test/mimic/evaluate.sql (which includes both)
 -- One admission in five (pmed.fold(hadm_id, 5) = 0) is held out; each held-out
 -- admission's drugs are split in a deterministic pseudo-random half: the
 -- recommender sees the first half and is scored on predicting the second.
--- Settings were chosen on held-out folds 1-4 (tune.sql), never on fold 0;
+-- Settings were chosen on held-out folds 1-4 (test/mimic/tune.sql), never on fold 0;
 -- binary weights (1.0 per admission-drug pair) beat n_orders there for both.
 CREATE TEMP TABLE ev_split AS
 SELECT hadm_id, drug_id, n_orders, pmed.fold(hadm_id, 5) = 0 AS held_out FROM mimic_rx;
