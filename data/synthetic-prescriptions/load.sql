@@ -9,10 +9,12 @@
 --   ddi_pairs(drug_a, drug_b, concern)           (data/ddi, generic names)
 --   rx_ddi(drug_a, drug_b, concern)              (those pairs as rx_drugs ids)
 SET client_min_messages = warning;
+DROP TABLE IF EXISTS pg_temp.rx_formulary, pg_temp.rx_drugs, pg_temp.rx_diagnoses, pg_temp.rx_regimens,
+    pg_temp.rx_admission_dx, pg_temp.rx_admissions, pg_temp.rx, pg_temp.rx_ddi;
 
 -- u(key): a uniform number in [0, 1) from the md5 of a text key: the same
 -- key gives the same number on every server, in every plan.
-CREATE FUNCTION pg_temp.rx_u(key text) RETURNS float8
+CREATE OR REPLACE FUNCTION pg_temp.rx_u(key text) RETURNS float8
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT ('x' || substr(md5(key), 1, 12))::bit(48)::bigint / 281474976710656.0 $$;
 

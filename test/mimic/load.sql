@@ -19,6 +19,7 @@
 \set mimic_present `test -r :'mimic_file' && echo true || echo false`
 \if :mimic_present
 SET client_min_messages = warning;
+DROP TABLE IF EXISTS pg_temp.mimic_rx, pg_temp.mimic_ddi, pg_temp.mimic_drugs;
 CREATE TEMP TABLE mimic_raw_rx (
     row_id text, subject_id bigint, hadm_id bigint, icustay_id text, startdate text, enddate text,
     drug_type text, drug text, drug_name_poe text, drug_name_generic text, formulary_drug_cd text,
