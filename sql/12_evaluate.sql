@@ -10,7 +10,7 @@
 -- between platforms); exact checks compare against the hand formulas.
 CREATE FUNCTION r10(j jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
 SELECT jsonb_object_agg(key, CASE WHEN jsonb_typeof(value) = 'number'
-                                  THEN to_jsonb(round(value::text::numeric, 10)) ELSE value END)
+                                  THEN to_jsonb(trim_scale(round(value::text::numeric, 10))) ELSE value END)
 FROM jsonb_each(j) $$;
 CREATE TABLE ev (s float8, y boolean, g text);
 INSERT INTO ev VALUES (0.9, true, 'a'), (0.8, true, 'a'), (0.6, true, 'a'), (0.4, true, 'a'),
@@ -114,7 +114,7 @@ FROM (SELECT pmed.calibration(0.5, y) AS r FROM (VALUES (true), (true), (true), 
 -- not out of Brier and ECE; perfectly separated rows have no fit
 SELECT r10(pmed.calibration(p, y)) FROM (VALUES (0.0, false), (1.0, true), (0.2, false), (0.8, true)) v(p, y);
 -- one class: no fit
-SELECT r->'slope' AS slope, r->'calibration_in_the_large' AS citl, r->'brier' AS brier
+SELECT r->'slope' AS slope, r->'calibration_in_the_large' AS citl, round((r->>'brier')::numeric, 10) AS brier
 FROM (SELECT pmed.calibration(s, y) AS r FROM ev WHERE g = 'b') t;
 -- reliability curve
 SELECT bin, lower, upper, round(mean_predicted::numeric, 10) AS mean_predicted, observed_rate, count FROM pmed.calibration_points((SELECT pmed.calibration_curve(p, y) FROM cal2));
