@@ -508,7 +508,8 @@ logit_fit(const double *x, const bool *y, size_t n, bool with_slope, double *a, 
 	double		g[2],
 				h[3],
 				ca = 0.0,
-				cb = 1.0;
+				cb = 1.0,
+				last_step = INFINITY;
 	double		ll = logit_ll(x, y, n, ca, cb, with_slope, g, h);
 
 	for (int iter = 0; iter < 100; iter++)
@@ -536,6 +537,11 @@ logit_fit(const double *x, const bool *y, size_t n, bool with_slope, double *a, 
 		}
 		if (!isfinite(da) || !isfinite(db))
 			return false;
+		/*
+		 * Step halving far from the optimum; near it, the likelihood changes
+		 * less than its rounding noise, so a step that loses no more than
+		 * that noise is taken (Newton converges there quadratically).
+		 */
 		for (int half = 0; half < 60; half++)
 		{
 			double		g2[2],
@@ -543,7 +549,7 @@ logit_fit(const double *x, const bool *y, size_t n, bool with_slope, double *a, 
 			double		ll2 = logit_ll(x, y, n, ca + step * da, cb + step * db, with_slope,
 									   g2, h2);
 
-			if (isfinite(ll2) && ll2 >= ll)
+			if (isfinite(ll2) && ll2 >= ll - 1e-12 * (1.0 + fabs(ll)))
 			{
 				ca += step * da;
 				cb += step * db;
@@ -555,6 +561,17 @@ logit_fit(const double *x, const bool *y, size_t n, bool with_slope, double *a, 
 			}
 			step /= 2;
 		}
+		if (!better)
+		{
+			/* no step helps: converged only if Newton's step is tiny */
+			if (fabs(da) <= 1e-8 * (1.0 + fabs(ca)) && fabs(db) <= 1e-8 * (1.0 + fabs(cb)))
+			{
+				*a = ca;
+				*b = cb;
+				return true;
+			}
+			return false;
+		}
 		if (fabs(step * da) <= 1e-13 * (1.0 + fabs(ca)) &&
 			fabs(step * db) <= 1e-13 * (1.0 + fabs(cb)))
 		{
@@ -562,8 +579,14 @@ logit_fit(const double *x, const bool *y, size_t n, bool with_slope, double *a, 
 			*b = cb;
 			return true;
 		}
-		if (!better)
-			return false;
+		last_step = fmax(fabs(step * da) / (1.0 + fabs(ca)), fabs(step * db) / (1.0 + fabs(cb)));
+	}
+	/* rounding noise can keep the last steps above 1e-13: accept tiny ones */
+	if (last_step <= 1e-8)
+	{
+		*a = ca;
+		*b = cb;
+		return true;
 	}
 	return false;
 }

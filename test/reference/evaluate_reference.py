@@ -26,16 +26,20 @@ from scipy.stats import norm
 
 TOL = 1e-6
 results = []
+worst = [0.0, ""]
 
 
 def check(ok, what):
     results.append((bool(ok), what))
 
 
-def close(a, b):
+def close(a, b, what=""):
     if a is None or b is None:
         return a is None and b is None
-    return abs(float(a) - float(b)) <= TOL
+    d = abs(float(a) - float(b))
+    if d > worst[0]:
+        worst[0], worst[1] = d, what
+    return d <= TOL
 
 
 def psi_matrix(pos, neg):
@@ -166,7 +170,7 @@ def same_dict(ref, got, what, keys=None):
         check(ref is None and got is None, what + ": both NULL")
         return
     for k in keys or ref.keys():
-        check(close(ref[k], got.get(k)), "%s: %s pmed %s reference %s" % (what, k, got.get(k), ref[k]))
+        check(close(ref[k], got.get(k), what + " " + k), "%s: %s pmed %s reference %s" % (what, k, got.get(k), ref[k]))
 
 
 def main():
@@ -227,6 +231,7 @@ def main():
     print("ok - %d of %d reference comparisons agree to 1e-6" % (sum(ok for ok, _ in results), len(results))
           if all(ok for ok, _ in results) else "not ok - %d of %d reference comparisons disagree"
           % (sum(not ok for ok, _ in results), len(results)))
+    print("# largest difference: %.3g (%s)" % (worst[0], worst[1]))
     for k, (got, ref) in summary.items():
         print("# %s: pmed %s | reference %s" % (k, json.dumps(got, sort_keys=True),
               json.dumps([None if v is None else float(v) for v in (ref.values() if isinstance(ref, dict) else ref)])))
