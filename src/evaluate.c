@@ -363,14 +363,39 @@ eval_deserialize(PG_FUNCTION_ARGS)
 
 /* ---- final functions ---- */
 
+/*
+ * The state, or NULL when no row was aggregated.  A state from deserialize
+ * (untrusted bytes) may claim another number of scores per row than the
+ * aggregate keeps: reading it would overrun.
+ */
 static EvalState *
-eval_final_state(FunctionCallInfo fcinfo)
+eval_final_state(FunctionCallInfo fcinfo, int ncol)
 {
 	EvalState  *state = PG_ARGISNULL(0) ? NULL : (EvalState *) PG_GETARG_POINTER(0);
 
 	if (state == NULL || state->pos.n + state->neg.n == 0)
 		return NULL;
+	if (state->ncol != ncol)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid evaluation aggregate state"),
+				 errdetail("The state holds %d scores per row, the aggregate %d.", state->ncol, ncol)));
 	return state;
+}
+
+/* Probabilities from a deserialized state are untrusted: check the range. */
+static void
+eval_check_state_probabilities(const EvalState *state)
+{
+	const EvalList *lists[2] = {&state->pos, &state->neg};
+
+	for (int k = 0; k < 2; k++)
+		for (int64 i = 0; i < lists[k]->n; i++)
+			if (!(lists[k]->v[i] >= 0.0 && lists[k]->v[i] <= 1.0))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("invalid evaluation aggregate state"),
+						 errdetail("A probability lies outside [0, 1].")));
 }
 
 /* Ascending copy of a one-score list. */
@@ -470,7 +495,7 @@ PG_FUNCTION_INFO_V1(eval_auc_ci_final);
 Datum
 eval_auc_ci_final(PG_FUNCTION_ARGS)
 {
-	EvalState  *state = eval_final_state(fcinfo);
+	EvalState  *state = eval_final_state(fcinfo, 1);
 	double		level;
 	double	   *pos,
 			   *neg;
@@ -509,7 +534,7 @@ PG_FUNCTION_INFO_V1(eval_auc_compare_final);
 Datum
 eval_auc_compare_final(PG_FUNCTION_ARGS)
 {
-	EvalState  *state = eval_final_state(fcinfo);
+	EvalState  *state = eval_final_state(fcinfo, 2);
 	double	   *pa,
 			   *pb,
 			   *na,
@@ -541,7 +566,7 @@ PG_FUNCTION_INFO_V1(eval_calibration_final);
 Datum
 eval_calibration_final(PG_FUNCTION_ARGS)
 {
-	EvalState  *state = eval_final_state(fcinfo);
+	EvalState  *state = eval_final_state(fcinfo, 1);
 	double	   *pos,
 			   *neg;
 	PmedCalibration c;
@@ -549,6 +574,7 @@ eval_calibration_final(PG_FUNCTION_ARGS)
 
 	if (state == NULL)
 		PG_RETURN_NULL();
+	eval_check_state_probabilities(state);
 	pos = eval_sorted(&state->pos);
 	neg = eval_sorted(&state->neg);
 	pmed_calibration(pos, state->pos.n, neg, state->neg.n, &c);
@@ -588,7 +614,7 @@ PG_FUNCTION_INFO_V1(eval_threshold_metrics_final);
 Datum
 eval_threshold_metrics_final(PG_FUNCTION_ARGS)
 {
-	EvalState  *state = eval_final_state(fcinfo);
+	EvalState  *state = eval_final_state(fcinfo, 1);
 	double	   *pos,
 			   *neg;
 	PmedConfusion c;
@@ -609,7 +635,7 @@ eval_threshold_metrics_final(PG_FUNCTION_ARGS)
 static Datum
 threshold_for_final(FunctionCallInfo fcinfo, bool sensitivity)
 {
-	EvalState  *state = eval_final_state(fcinfo);
+	EvalState  *state = eval_final_state(fcinfo, 1);
 	const char *fname = sensitivity ? "threshold_for" : "threshold_for_specificity";
 	double	   *pos,
 			   *neg;
@@ -674,7 +700,7 @@ eval_int_param(const EvalState *state, int def, int min, int max, const char *fn
 static Datum
 curve_final(FunctionCallInfo fcinfo, bool roc)
 {
-	EvalState  *state = eval_final_state(fcinfo);
+	EvalState  *state = eval_final_state(fcinfo, 1);
 	int			max_points;
 	double	   *pos,
 			   *neg;
@@ -765,7 +791,7 @@ PG_FUNCTION_INFO_V1(eval_calibration_curve_final);
 Datum
 eval_calibration_curve_final(PG_FUNCTION_ARGS)
 {
-	EvalState  *state = eval_final_state(fcinfo);
+	EvalState  *state = eval_final_state(fcinfo, 1);
 	int			bins;
 	double	   *pos,
 			   *neg;
@@ -778,6 +804,7 @@ eval_calibration_curve_final(PG_FUNCTION_ARGS)
 	if (state == NULL)
 		PG_RETURN_NULL();
 	bins = eval_int_param(state, EVAL_DEFAULT_BINS, 1, EVAL_MAX_BINS, "calibration_curve", "bins");
+	eval_check_state_probabilities(state);
 	pos = eval_sorted(&state->pos);
 	neg = eval_sorted(&state->neg);
 	count = palloc(bins * sizeof(uint64));

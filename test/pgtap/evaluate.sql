@@ -8,7 +8,7 @@ SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pmed;
 RESET client_min_messages;
-SELECT plan(31);
+SELECT plan(34);
 
 \i test/pgtap/lib/helpers.sql
 
@@ -27,7 +27,8 @@ CREATE TEMP VIEW ev_all AS
 SELECT pmed.auc_ci(s, y) AS ci, pmed.auc_ci(s2, y, 0.9) AS ci90, pmed.auc_compare(s, s2, y) AS cmp,
        pmed.calibration(p, y) AS cal, pmed.threshold_metrics(s, y, 0.5) AS tm,
        pmed.threshold_for(s, y, 0.95) AS tf, pmed.threshold_for_specificity(s, y, 0.9) AS ts,
-       pmed.roc_curve(s, y, 50) AS roc, pmed.pr_curve(s2, y) AS pr, pmed.calibration_curve(p, y, 20) AS cc
+       pmed.roc_curve(s, y, 50) AS roc, pmed.pr_curve(s2, y) AS pr, pmed.calibration_curve(p, y, 20) AS cc,
+       pmed.roc_curve(s2, y) AS roc2, pmed.pr_curve(s, y, 30) AS pr3, pmed.calibration_curve(p, y) AS cc2
 FROM ev_par;
 CREATE TEMP VIEW ev_groups AS
 SELECT cohort, pmed.auc_ci(s, y) AS ci, pmed.auc_compare(s, s2, y) AS cmp, pmed.calibration(p, y) AS cal,
@@ -62,6 +63,9 @@ SELECT is((SELECT ts FROM ev_all), (SELECT ts FROM serial_all), 'threshold_for_s
 SELECT is((SELECT roc FROM ev_all), (SELECT roc FROM serial_all), 'roc_curve: parallel = serial');
 SELECT is((SELECT pr FROM ev_all), (SELECT pr FROM serial_all), 'pr_curve: parallel = serial');
 SELECT is((SELECT cc FROM ev_all), (SELECT cc FROM serial_all), 'calibration_curve: parallel = serial');
+SELECT is((SELECT roc2 FROM ev_all), (SELECT roc2 FROM serial_all), 'roc_curve (default max_points): parallel = serial');
+SELECT is((SELECT pr3 FROM ev_all), (SELECT pr3 FROM serial_all), 'pr_curve (max_points 30): parallel = serial');
+SELECT is((SELECT cc2 FROM ev_all), (SELECT cc2 FROM serial_all), 'calibration_curve (10 bins): parallel = serial');
 SELECT set_eq('SELECT cohort, ci, cmp, cal, tf, roc FROM ev_groups',
               'SELECT cohort, ci, cmp, cal, tf, roc FROM serial_groups', 'GROUP BY cohort: parallel = serial');
 
