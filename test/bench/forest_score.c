@@ -1,7 +1,8 @@
 /*
  * forest_score.c - scoring speed of the forest core alone (no server):
  * trains forests on a generated dense set (binary, 3-class, regression),
- * then times pmed_forest_predict over many rows, plus training time
+ * then times pmed_forest_predict over many rows (best of five passes),
+ * plus training time
  * (which includes out-of-bag scoring and permutation importance).
  * Build and run: test/bench/forest_score.sh
  */
@@ -60,6 +61,7 @@ main(int argc, char **argv)
 		double		t0,
 					t1,
 					t2,
+					best,
 					chk = 0,
 					out[8];
 
@@ -79,15 +81,25 @@ main(int argc, char **argv)
 			return 1;
 		}
 		t1 = now();
-		for (int r = 0; r < score_rows; r++)
+		/* the best of five passes: the machine may be shared */
+		best = 1e300;
+		for (int rep = 0; rep < 5; rep++)
 		{
-			pmed_forest_predict(f, x + (size_t) (r % n) * p, out);
-			chk += out[k > 0 ? k - 1 : 0];
+			double		ts = now();
+
+			chk = 0;
+			for (int r = 0; r < score_rows; r++)
+			{
+				pmed_forest_predict(f, x + (size_t) (r % n) * p, out);
+				chk += out[k > 0 ? k - 1 : 0];
+			}
+			t2 = now() - ts;
+			if (t2 < best)
+				best = t2;
 		}
-		t2 = now();
-		printf("%-14s train %.3f s (oob %.6f)  score %d rows %.3f s = %.2f us/row  (checksum %.6f)\n",
+		printf("%-10s train %.3f s (oob %.6f)  score %d rows best of 5 %.3f s = %.2f us/row  (checksum %.6f)\n",
 			   k == 2 ? "binary" : k == 3 ? "3-class" : "regression", t1 - t0, f->oob_error,
-			   score_rows, t2 - t1, (t2 - t1) * 1e6 / score_rows, chk);
+			   score_rows, best, best * 1e6 / score_rows, chk);
 		free(yy);
 	}
 	return 0;
