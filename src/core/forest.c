@@ -602,13 +602,16 @@ grow_tree(Trainer *t, PmedRng *rng)
 
 /*
  * The tree walker.  Lane j (m <= FOREST_LANES lanes) walks from node cur[j]
- * with row x[j] down to a leaf; cur[j] gets the leaf node.  Lanes may walk
- * different trees with one row (scoring) or one tree with different rows
- * (out-of-bag): their node loads are independent, so the processor
- * overlaps the cache misses that dominate walking deep trees.
+ * down to a leaf with row rows[j], or with row x in every lane when rows is
+ * NULL; cur[j] gets the leaf node.  Lanes may walk different trees with one
+ * row (scoring) or one tree with different rows (out-of-bag): their node
+ * loads are independent, so the processor overlaps the cache misses that
+ * dominate walking deep trees.  Always inlined, so the one-row case reads
+ * x from a register.
  */
 static inline void
-walk(const PmedForestNode *nodes, int m, const double *const *x, int32_t *cur)
+walk(const PmedForestNode *nodes, int m, const double *x, const double *const *rows,
+	 int32_t *cur)
 {
 	bool		active = true;
 
@@ -618,10 +621,13 @@ walk(const PmedForestNode *nodes, int m, const double *const *x, int32_t *cur)
 		for (int j = 0; j < m; j++)
 		{
 			const PmedForestNode *nd = &nodes[cur[j]];
+			int32_t		code = nd->code;
 
-			if (nd->code >= 0)
+			if (code >= 0)
 			{
-				cur[j] = pmed_forest_step(nd, x[j][nd->code >> 1]);
+				const double *r = rows != NULL ? rows[j] : x;
+
+				cur[j] = pmed_forest_step(nd, r[code >> 1]);
 				active = true;
 			}
 		}
@@ -633,7 +639,7 @@ pmed_forest_leaf(const PmedForest *f, int t, const double *x)
 {
 	int32_t		node = f->tree_start[t];
 
-	walk(f->nodes, 1, &x, &node);
+	walk(f->nodes, 1, x, NULL, &node);
 	return f->nodes[node].child;
 }
 
@@ -641,14 +647,9 @@ pmed_forest_leaf(const PmedForest *f, int t, const double *x)
 static inline void
 walk_trees(const PmedForest *f, int t0, int m, const double *x, int32_t *node)
 {
-	const double *xs[FOREST_LANES];
-
 	for (int j = 0; j < m; j++)
-	{
 		node[j] = f->tree_start[t0 + j];
-		xs[j] = x;
-	}
-	walk(f->nodes, m, xs, node);
+	walk(f->nodes, m, x, NULL, node);
 }
 
 /*
@@ -1007,7 +1008,7 @@ oob_add_tree(Oob *o, const Trainer *t, const PmedForest *f, int tree)
 		}
 		if (m == FOREST_LANES || (r == n && m > 0))
 		{
-			walk(f->nodes, m, xs, node);
+			walk(f->nodes, m, NULL, xs, node);
 			for (int j = 0; j < m; j++)
 			{
 				const double *lv = f->leaf_values + (size_t) f->nodes[node[j]].child * k;
