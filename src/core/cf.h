@@ -111,6 +111,9 @@ void		pmed_cf_encode(const PmedCfModel *m, PmedWriter *w);
 /* Validates every count, index and float; NULL (error set) when corrupt. */
 PmedCfModel *pmed_cf_decode(PmedReader *r, PmedError *err);
 
+/* Read n strictly ascending int64 ids into a new array (*out, set even on failure). */
+bool		pmed_get_ascending_ids(PmedReader *r, uint32_t n, int64_t **out);
+
 /*
  * ALS fold-in: the factor (m->factors values) of a patient with these item
  * indices (weights NULL = 1 each).  Returns false when the solve fails.

@@ -365,8 +365,8 @@ pmed_cf_encode(const PmedCfModel *m, PmedWriter *w)
 	}
 }
 
-static bool
-get_ids(PmedReader *r, uint32_t n, int64_t **out)
+bool
+pmed_get_ascending_ids(PmedReader *r, uint32_t n, int64_t **out)
 {
 	int64_t    *v = pmed_alloc_array(n ? n : 1, sizeof(int64_t));
 
@@ -428,7 +428,7 @@ pmed_cf_decode(PmedReader *r, PmedError *err)
 		return NULL;
 	if (m->n_items == 0)
 		return pmed_reader_fail(r, "model has no items"), NULL;
-	if (!get_ids(r, m->n_items, &m->items) ||
+	if (!pmed_get_ascending_ids(r, m->n_items, &m->items) ||
 		!pmed_get_f64_array(r, m->n_items, &m->popularity))
 		return NULL;
 	for (uint32_t i = 0; i < m->n_items; i++)
@@ -438,7 +438,7 @@ pmed_cf_decode(PmedReader *r, PmedError *err)
 		return NULL;
 	if ((m->n_patients > 0) != (m->has_patients == 1))
 		return pmed_reader_fail(r, "patient count does not match the flag"), NULL;
-	if (!get_ids(r, m->n_patients, &m->patients) ||
+	if (!pmed_get_ascending_ids(r, m->n_patients, &m->patients) ||
 		!pmed_get_count(r, UINT32_MAX - 1, 4, &nnz) ||
 		!get_rows(r, m->n_patients, nnz, &m->hist_ptr))
 		return NULL;

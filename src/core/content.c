@@ -130,14 +130,8 @@ pmed_content_decode(PmedReader *r, PmedError *err)
 		return pmed_reader_fail(r, "bad content model size"), NULL;
 	if (m->standardized > 1)
 		return pmed_reader_fail(r, "bad content flag"), NULL;
-	m->items = pmed_alloc_array(m->n_items, sizeof(int64_t));
-	for (uint32_t i = 0; i < m->n_items; i++)
-	{
-		if (!pmed_get_i64(r, &m->items[i]))
-			return NULL;
-		if (i > 0 && m->items[i] <= m->items[i - 1])
-			return pmed_reader_fail(r, "ids not strictly ascending"), NULL;
-	}
+	if (!pmed_get_ascending_ids(r, m->n_items, &m->items))
+		return NULL;
 	nv = (size_t) m->n_items * m->n_features;
 	if (nv > r->left / 8)
 		return pmed_reader_fail(r, "truncated"), NULL;
