@@ -111,7 +111,12 @@ void		pmed_cf_encode(const PmedCfModel *m, PmedWriter *w);
 /* Validates every count, index and float; NULL (error set) when corrupt. */
 PmedCfModel *pmed_cf_decode(PmedReader *r, PmedError *err);
 
-/* Read n strictly ascending int64 ids into a new array (*out, set even on failure). */
+/*
+ * Id arrays in CF and content payloads: n int64 ids, written as they are;
+ * read back into a new array (*out, set even on failure), which must be
+ * strictly ascending.
+ */
+void		pmed_put_ids(PmedWriter *w, const int64_t *ids, uint32_t n);
 bool		pmed_get_ascending_ids(PmedReader *r, uint32_t n, int64_t **out);
 
 /*

@@ -328,12 +328,10 @@ pmed_cf_encode(const PmedCfModel *m, PmedWriter *w)
 	pmed_put_u8(w, m->has_patients);
 	pmed_put_u64(w, m->interactions);
 	pmed_put_u32(w, m->n_items);
-	for (uint32_t i = 0; i < m->n_items; i++)
-		pmed_put_i64(w, m->items[i]);
+	pmed_put_ids(w, m->items, m->n_items);
 	pmed_put_f64_array(w, m->popularity, m->n_items);
 	pmed_put_u32(w, m->n_patients);
-	for (uint32_t u = 0; u < m->n_patients; u++)
-		pmed_put_i64(w, m->patients[u]);
+	pmed_put_ids(w, m->patients, m->n_patients);
 	pmed_put_u32(w, m->n_patients ? m->hist_ptr[m->n_patients] : 0);
 	for (uint32_t u = 0; u < m->n_patients; u++)
 		pmed_put_u32(w, m->hist_ptr[u + 1] - m->hist_ptr[u]);
@@ -363,6 +361,13 @@ pmed_cf_encode(const PmedCfModel *m, PmedWriter *w)
 		pmed_put_f64_array(w, m->Y, (size_t) m->n_items * m->factors);
 		pmed_put_f64_array(w, m->X, (size_t) m->n_patients * m->factors);
 	}
+}
+
+void
+pmed_put_ids(PmedWriter *w, const int64_t *ids, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		pmed_put_i64(w, ids[i]);
 }
 
 bool

@@ -111,8 +111,7 @@ pmed_content_encode(const PmedContentModel *m, PmedWriter *w)
 	pmed_put_u32(w, m->n_items);
 	pmed_put_u32(w, m->n_features);
 	pmed_put_u8(w, m->standardized);
-	for (uint32_t i = 0; i < m->n_items; i++)
-		pmed_put_i64(w, m->items[i]);
+	pmed_put_ids(w, m->items, m->n_items);
 	pmed_put_f64_array(w, m->v, (size_t) m->n_items * m->n_features);
 }
 
