@@ -752,15 +752,56 @@ pmed_forest_predict_one(const PmedForest *f, const double *x)
 	}
 }
 
-/* Error of one tree's prediction for row r (0/1 loss, or squared error). */
+/*
+ * Summed error (0/1 loss, or squared error) of tree `tree` on rows
+ * oob[0 .. m); when j >= 0 each row's feature j is taken from row perm[i]
+ * instead (buf: FOREST_LANES * p scratch values).  Rows are walked
+ * FOREST_LANES at a time and summed in order.
+ */
 static double
-tree_row_loss(const PmedForest *f, int t, const double *x, double y)
+tree_rows_loss(const Trainer *t, const PmedForest *f, int tree, const int32_t *oob,
+			   const int32_t *perm, int32_t m, int j, double *buf)
 {
-	const double *lv = f->leaf_values + (size_t) pmed_forest_leaf(f, t, x) * f->n_outputs;
+	const double *x = t->ds->x;
+	int			p = t->p,
+				k = f->n_outputs;
+	double		loss = 0.0;
 
-	if (f->task == PMED_TASK_CLASSIFICATION)
-		return argmax(lv, f->n_outputs) == (int) y ? 0.0 : 1.0;
-	return (lv[0] - y) * (lv[0] - y);
+	for (int32_t i0 = 0; i0 < m; i0 += FOREST_LANES)
+	{
+		int			lanes = m - i0 < FOREST_LANES ? m - i0 : FOREST_LANES;
+		const double *xs[FOREST_LANES];
+		int32_t		node[FOREST_LANES];
+
+		for (int l = 0; l < lanes; l++)
+		{
+			const double *src = x + (size_t) oob[i0 + l] * p;
+
+			node[l] = f->tree_start[tree];
+			if (j < 0)
+				xs[l] = src;
+			else
+			{
+				double	   *row = buf + (size_t) l * p;
+
+				memcpy(row, src, sizeof(double) * p);
+				row[j] = x[(size_t) perm[i0 + l] * p + j];
+				xs[l] = row;
+			}
+		}
+		walk(f->nodes, lanes, NULL, xs, node);
+		for (int l = 0; l < lanes; l++)
+		{
+			const double *lv = f->leaf_values + (size_t) f->nodes[node[l]].child * k;
+			double		y = t->y[oob[i0 + l]];
+
+			if (t->classif)
+				loss += argmax(lv, k) == (int) y ? 0.0 : 1.0;
+			else
+				loss += (lv[0] - y) * (lv[0] - y);
+		}
+	}
+	return loss;
 }
 
 /* Permutation importance of one tree on its out-of-bag rows. */
@@ -768,12 +809,11 @@ static void
 permutation_importance(Trainer *t, PmedForest *f, int tree, PmedRng *rng)
 {
 	int			p = t->p;
-	const double *x = t->ds->x;
 	int32_t    *oob = pmed_alloc_array(t->n, sizeof(int32_t));
 	int32_t    *perm;
-	double	   *row = pmed_alloc_array(p, sizeof(double));
+	double	   *buf;
 	int32_t		m = 0;
-	double		base = 0.0;
+	double		base;
 
 	for (int32_t r = 0; r < t->n; r++)
 		if (t->w[r] == 0.0)
@@ -781,15 +821,14 @@ permutation_importance(Trainer *t, PmedForest *f, int tree, PmedRng *rng)
 	if (m == 0)
 	{
 		pmed_free(oob);
-		pmed_free(row);
 		return;
 	}
 	perm = pmed_alloc_array(m, sizeof(int32_t));
-	for (int32_t i = 0; i < m; i++)
-		base += tree_row_loss(f, tree, x + (size_t) oob[i] * p, t->y[oob[i]]);
+	buf = pmed_alloc_array((size_t) FOREST_LANES * p, sizeof(double));
+	base = tree_rows_loss(t, f, tree, oob, NULL, m, -1, buf);
 	for (int j = 0; j < p; j++)
 	{
-		double		loss = 0.0;
+		double		loss;
 
 		pmed_check_interrupts();
 		for (int32_t i = 0; i < m; i++)
@@ -802,17 +841,12 @@ permutation_importance(Trainer *t, PmedForest *f, int tree, PmedRng *rng)
 			perm[i] = perm[s];
 			perm[s] = tmp;
 		}
-		for (int32_t i = 0; i < m; i++)
-		{
-			memcpy(row, x + (size_t) oob[i] * p, sizeof(double) * p);
-			row[j] = x[(size_t) perm[i] * p + j];
-			loss += tree_row_loss(f, tree, row, t->y[oob[i]]);
-		}
+		loss = tree_rows_loss(t, f, tree, oob, perm, m, j, buf);
 		t->imp[j] += (loss - base) / m;
 	}
 	pmed_free(perm);
 	pmed_free(oob);
-	pmed_free(row);
+	pmed_free(buf);
 }
 
 static PmedStatus

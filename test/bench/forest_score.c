@@ -62,6 +62,7 @@ main(int argc, char **argv)
 					t1,
 					t2,
 					best,
+					imp,
 					chk = 0,
 					out[8];
 
@@ -97,8 +98,11 @@ main(int argc, char **argv)
 			if (t2 < best)
 				best = t2;
 		}
-		printf("%-10s train %.3f s (oob %.6f)  score %d rows best of 5 %.3f s = %.2f us/row  (checksum %.6f)\n",
-			   k == 2 ? "binary" : k == 3 ? "3-class" : "regression", t1 - t0, f->oob_error,
+		imp = 0;
+		for (int j = 0; j < p; j++)
+			imp += (j + 1) * f->importance[j];
+		printf("%-10s train %.3f s (oob %.6f, importance checksum %.9f)  score %d rows best of 5 %.3f s = %.2f us/row  (checksum %.6f)\n",
+			   k == 2 ? "binary" : k == 3 ? "3-class" : "regression", t1 - t0, f->oob_error, imp,
 			   score_rows, best, best * 1e6 / score_rows, chk);
 		free(yy);
 	}
