@@ -16,7 +16,7 @@ DATA_built = src/pmed--$(EXTVERSION).sql
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=pmed
 
-PG_CPPFLAGS = -I$(srcdir)/src -Wno-declaration-after-statement
+PG_CPPFLAGS = -I$(srcdir)/src
 SHLIB_LINK = -llapack -lblas -lm
 EXTRA_CLEAN = test/unit/bin test/fuzz/bin
 
@@ -31,7 +31,7 @@ src/pmed--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $(SQL_PARTS) > $@
 
 # ---- C unit tests of the pure cores: no PostgreSQL involved ----
-UNIT_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Isrc/core -Itest/unit
+UNIT_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wdeclaration-after-statement -Wno-unused-parameter -Isrc/core -Itest/unit
 UNIT_TESTS = $(patsubst test/unit/%.c,test/unit/bin/%,$(sort $(wildcard test/unit/test_*.c)))
 UNIT_CORE_OBJS = $(patsubst src/core/%.c,test/unit/bin/core/%.o,$(CORE_SRCS))
 

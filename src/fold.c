@@ -2,7 +2,7 @@
  * fold.c - pmed.fold(key anyelement, folds int, seed int): a deterministic
  * split of rows into folds from a portable hash of the key's value.
  *
- * The hash (pmed_fold_hash, src/core/metrics.c) is our own, not PostgreSQL's
+ * The hash (pmed_fold_hash, src/core/hash.c) is our own, not PostgreSQL's
  * hash functions, so a key lands in the same fold on every version, build
  * and architecture.  What is hashed:
  *   - smallint, integer, bigint: the value as 8 little-endian bytes, so
@@ -24,7 +24,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "core/metrics.h"
+#include "core/hash.h"
 
 typedef enum FoldKind
 {

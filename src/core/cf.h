@@ -1,9 +1,8 @@
 /*
  * cf.h - collaborative filtering for drug recommendation: item-kNN
  * (cosine on the co-prescription matrix with shrinkage and min_support) and
- * implicit / explicit ALS (Hu, Koren & Volinsky 2008), their model payload,
- * and the top-k selection every recommender (CF, content) shares, with the
- * greedy drug-interaction filter.
+ * implicit / explicit ALS (Hu, Koren & Volinsky 2008), their model payload
+ * and scoring.  The top-k selection every recommender shares is in topk.h.
  *
  * Pure C: no postgres.h.  Allocation and interrupts go through pmed_core.h.
  */
@@ -11,7 +10,8 @@
 #define PMED_CF_H
 
 #include "codec.h"
-#include "interactions.h"
+#include "topk.h"
+#include "util.h"
 
 /* Limits a CF model never exceeds (a decoder rejects anything larger). */
 #define PMED_CF_MAX_ITEMS		10000000
@@ -95,6 +95,15 @@ typedef struct PmedCfModel
 PmedStatus	pmed_cf_fit(const PmedCfTriple *t, size_t n, const PmedCfParams *p,
 						PmedCfModel **out, double *loss_trace, PmedError *err);
 
+/*
+ * Between the CF core files (cf_knn.c drives, cf_als.c solves): fit the
+ * ALS factors of a model whose items and histories are set (w: one weight
+ * per history entry), and build the derived YtY after a fit or decode.
+ */
+void		pmed_cf_fit_als(PmedCfModel *m, const double *w, const PmedCfParams *p,
+							double *loss_trace);
+void		pmed_cf_als_prepare(PmedCfModel *m);
+
 /* The ALS objective of factors X, Y on the triples (for tests and traces). */
 double		pmed_cf_als_objective(const PmedCfModel *m, const PmedCfTriple *t, size_t n);
 
@@ -102,8 +111,13 @@ void		pmed_cf_encode(const PmedCfModel *m, PmedWriter *w);
 /* Validates every count, index and float; NULL (error set) when corrupt. */
 PmedCfModel *pmed_cf_decode(PmedReader *r, PmedError *err);
 
-/* Index of an id in a sorted id array, or -1. */
-int64_t		pmed_find_id(const int64_t *ids, size_t n, int64_t id);
+/*
+ * Id arrays in CF and content payloads: n int64 ids, written as they are;
+ * read back into a new array (*out, set even on failure), which must be
+ * strictly ascending.
+ */
+void		pmed_put_ids(PmedWriter *w, const int64_t *ids, uint32_t n);
+bool		pmed_get_ascending_ids(PmedReader *r, uint32_t n, int64_t **out);
 
 /*
  * ALS fold-in: the factor (m->factors values) of a patient with these item
@@ -112,24 +126,7 @@ int64_t		pmed_find_id(const int64_t *ids, size_t n, int64_t id);
 bool		pmed_cf_als_fold_in(const PmedCfModel *m, const uint32_t *items,
 								const double *weights, size_t n, double *x);
 
-/* ---- recommending (shared by CF and content models) ---- */
-
-typedef struct PmedRecRequest
-{
-	const int64_t *history;		/* item ids the patient has (any ids) */
-	size_t		n_history;
-	const int64_t *exclude;		/* ids never to recommend */
-	size_t		n_exclude;
-	int			k;
-	const PmedInteractions *ddi;	/* NULL: no interaction filter */
-} PmedRecRequest;
-
-typedef struct PmedRecResult
-{
-	int			n;
-	int64_t    *item;
-	double	   *score;
-} PmedRecResult;
+/* ---- recommending (selection in topk.h) ---- */
 
 /*
  * Score every item, then select.  scores/cand are n_items scratch arrays
@@ -140,20 +137,5 @@ PmedStatus	pmed_cf_recommend_patient(const PmedCfModel *m, int64_t patient,
 									  PmedError *err);
 PmedStatus	pmed_cf_recommend_history(const PmedCfModel *m, const PmedRecRequest *req,
 									  PmedRecResult *res, PmedError *err);
-
-/*
- * Top-k of the candidates (cand[i] != 0) by score desc, ties by id asc,
- * skipping any item that interacts with the history or an earlier pick.
- */
-void		pmed_rec_select(const int64_t *ids, const double *scores, const uint8_t *cand,
-							uint32_t n, const PmedRecRequest *req, PmedRecResult *res);
-
-/*
- * Marks cand[i] = 0 for items in the history or exclude list (others 1);
- * fills known[] (may be NULL) with the model indices of history items
- * and returns how many history ids the model knows (distinct).
- */
-size_t		pmed_rec_mark(const int64_t *ids, uint32_t n, const PmedRecRequest *req,
-						  uint8_t *cand, uint32_t *known);
 
 #endif

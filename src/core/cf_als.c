@@ -18,20 +18,11 @@
  * optimum for the stored Y and fold-in of a training patient reproduces it.
  */
 #include "cf.h"
+#include "blas.h"
 #include "rng.h"
 
 #include <math.h>
 #include <string.h>
-
-extern void dsyrk_(const char *uplo, const char *trans, const int *n, const int *k,
-				   const double *alpha, const double *a, const int *lda,
-				   const double *beta, double *c, const int *ldc);
-extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a,
-				   const int *lda, double *b, const int *ldb, int *info);
-
-void		pmed_cf_fit_als(PmedCfModel *m, const double *w, const PmedCfParams *p,
-							double *loss_trace);
-void		pmed_cf_als_prepare(PmedCfModel *m);
 
 /* G = F'F for F (n x k, row-major), full symmetric k x k. */
 static void

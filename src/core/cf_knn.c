@@ -7,9 +7,10 @@
  *
  * where r_i is item i's column of weights over patients, keeping the top
  * `neighbors` per item and dropping pairs seen in fewer than `min_support`
- * patients.  ALS lives in cf_als.c.
+ * patients.  ALS lives in cf_als.c, the top-k selection in topk.c.
  */
 #include "cf.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -66,219 +67,6 @@ pmed_cf_canonicalize(PmedCfTriple *t, size_t n)
 	return out;
 }
 
-static int
-id_cmp(const void *a, const void *b)
-{
-	int64_t		x = *(const int64_t *) a;
-	int64_t		y = *(const int64_t *) b;
-
-	return x < y ? -1 : x > y;
-}
-
-int64_t
-pmed_find_id(const int64_t *ids, size_t n, int64_t id)
-{
-	size_t		lo = 0,
-				hi = n;
-
-	while (lo < hi)
-	{
-		size_t		mid = lo + (hi - lo) / 2;
-
-		if (ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (lo < n && ids[lo] == id) ? (int64_t) lo : -1;
-}
-
-/* ---- top-k selection: best = higher score, then lower index ---- */
-
-typedef struct Scored
-{
-	uint32_t	idx;
-	double		s;
-} Scored;
-
-static inline bool
-better(const Scored *a, const Scored *b)
-{
-	return a->s > b->s || (a->s == b->s && a->idx < b->idx);
-}
-
-static int
-scored_cmp(const void *a, const void *b)
-{
-	const Scored *x = a;
-	const Scored *y = b;
-
-	if (better(x, y))
-		return -1;
-	if (better(y, x))
-		return 1;
-	return 0;
-}
-
-/* Min-heap on "better": the root is the worst kept element. */
-static void
-heap_sift_down(Scored *h, int n, int i)
-{
-	for (;;)
-	{
-		int			l = 2 * i + 1,
-					r = l + 1,
-					w = i;
-
-		if (l < n && better(&h[w], &h[l]))
-			w = l;
-		if (r < n && better(&h[w], &h[r]))
-			w = r;
-		if (w == i)
-			return;
-		Scored		tmp = h[i];
-
-		h[i] = h[w];
-		h[w] = tmp;
-		i = w;
-	}
-}
-
-static void
-heap_push(Scored *h, int *n, int cap, Scored e)
-{
-	if (*n < cap)
-	{
-		int			i = (*n)++;
-
-		h[i] = e;
-		while (i > 0)
-		{
-			int			p = (i - 1) / 2;
-
-			if (!better(&h[p], &h[i]))
-				break;
-			Scored		tmp = h[p];
-
-			h[p] = h[i];
-			h[i] = tmp;
-			i = p;
-		}
-	}
-	else if (cap > 0 && better(&e, &h[0]))
-	{
-		h[0] = e;
-		heap_sift_down(h, *n, 0);
-	}
-}
-
-size_t
-pmed_rec_mark(const int64_t *ids, uint32_t n, const PmedRecRequest *req,
-			  uint8_t *cand, uint32_t *known)
-{
-	size_t		n_known = 0;
-
-	memset(cand, 1, n);
-	for (size_t i = 0; i < req->n_exclude; i++)
-	{
-		int64_t		j = pmed_find_id(ids, n, req->exclude[i]);
-
-		if (j >= 0)
-			cand[j] = 0;
-	}
-	for (size_t i = 0; i < req->n_history; i++)
-	{
-		int64_t		j = pmed_find_id(ids, n, req->history[i]);
-
-		if (j < 0)
-			continue;
-		/* a duplicate history id is counted once (cand already 2) */
-		if (cand[j] != 2)
-		{
-			if (known != NULL)
-				known[n_known] = (uint32_t) j;
-			n_known++;
-		}
-		cand[j] = 2;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		if (cand[i] == 2)
-			cand[i] = 0;
-	return n_known;
-}
-
-static bool
-interacts(const PmedRecRequest *req, const PmedRecResult *res, int64_t id)
-{
-	for (size_t i = 0; i < req->n_history; i++)
-		if (pmed_ddi_has(req->ddi, id, req->history[i]))
-			return true;
-	for (int i = 0; i < res->n; i++)
-		if (pmed_ddi_has(req->ddi, id, res->item[i]))
-			return true;
-	return false;
-}
-
-void
-pmed_rec_select(const int64_t *ids, const double *scores, const uint8_t *cand,
-				uint32_t n, const PmedRecRequest *req, PmedRecResult *res)
-{
-	int			k = req->k;
-	Scored	   *buf;
-	int			m = 0;
-
-	if (k > (int) n)
-		k = (int) n;
-	res->n = 0;
-	res->item = pmed_alloc_array(k > 0 ? k : 1, sizeof(int64_t));
-	res->score = pmed_alloc_array(k > 0 ? k : 1, sizeof(double));
-	if (k <= 0)
-		return;
-
-	if (req->ddi == NULL)
-	{
-		buf = pmed_alloc_array(k, sizeof(Scored));
-		for (uint32_t i = 0; i < n; i++)
-			if (cand[i])
-				heap_push(buf, &m, k, (Scored)
-						  {
-						  i, scores[i]
-						  });
-		qsort(buf, m, sizeof(Scored), scored_cmp);
-		for (int i = 0; i < m; i++)
-		{
-			res->item[i] = ids[buf[i].idx];
-			res->score[i] = buf[i].s;
-		}
-		res->n = m;
-	}
-	else
-	{
-		/* greedy: walk all candidates by score, skip interacting ones */
-		buf = pmed_alloc_array(n, sizeof(Scored));
-		for (uint32_t i = 0; i < n; i++)
-			if (cand[i])
-				buf[m++] = (Scored)
-				{
-					i, scores[i]
-				};
-		qsort(buf, m, sizeof(Scored), scored_cmp);
-		for (int i = 0; i < m && res->n < k; i++)
-		{
-			int64_t		id = ids[buf[i].idx];
-
-			if ((i & 1023) == 0)
-				pmed_check_interrupts();
-			if (interacts(req, res, id))
-				continue;
-			res->item[res->n] = id;
-			res->score[res->n] = buf[i].s;
-			res->n++;
-		}
-	}
-	pmed_free(buf);
-}
-
 /* ---- fitting ---- */
 
 /* Item i's column: the patients (indices) and weights, built by transposing. */
@@ -326,7 +114,7 @@ fit_knn(PmedCfModel *m, const double *w, const PmedCfParams *p)
 	uint32_t   *touched = pmed_alloc_array(n, sizeof(uint32_t));
 	double	   *norm = pmed_alloc_array(n, sizeof(double));
 	int			cap = p->neighbors < (int) n ? p->neighbors : (int) n;
-	Scored	   *heap = pmed_alloc_array(cap > 0 ? cap : 1, sizeof(Scored));
+	PmedScored *heap = pmed_alloc_array(cap > 0 ? cap : 1, sizeof(PmedScored));
 	size_t		kept = 0,
 				room;
 
@@ -377,13 +165,10 @@ fit_knn(PmedCfModel *m, const double *w, const PmedCfParams *p)
 				/* cosine is at most 1; rounding can overshoot by an ulp */
 				double		sim = dot[j] / den;
 
-				heap_push(heap, &h, cap, (Scored)
-						  {
-						  j, sim > 1.0 ? 1.0 : sim
-						  });
+				pmed_topk_push(heap, &h, cap, (PmedScored) {j, sim > 1.0 ? 1.0 : sim});
 			}
 		}
-		qsort(heap, h, sizeof(Scored), scored_cmp);
+		pmed_topk_sort(heap, h);
 		m->nbr_ptr[i] = (uint32_t) kept;
 		for (int t = 0; t < h; t++)
 		{
@@ -414,11 +199,6 @@ fit_knn(PmedCfModel *m, const double *w, const PmedCfParams *p)
 	pmed_free(c.pat);
 	pmed_free(c.w);
 }
-
-/* ALS, in cf_als.c. */
-extern void pmed_cf_fit_als(PmedCfModel *m, const double *w, const PmedCfParams *p,
-							double *loss_trace);
-extern void pmed_cf_als_prepare(PmedCfModel *m);
 
 PmedStatus
 pmed_cf_fit(const PmedCfTriple *t, size_t n, const PmedCfParams *p,
@@ -458,10 +238,7 @@ pmed_cf_fit(const PmedCfTriple *t, size_t n, const PmedCfParams *p,
 	ids = pmed_alloc_array(n, sizeof(int64_t));
 	for (size_t i = 0; i < n; i++)
 		ids[i] = t[i].item;
-	qsort(ids, n, sizeof(int64_t), id_cmp);
-	for (size_t i = 0; i < n; i++)
-		if (n_items == 0 || ids[i] != ids[n_items - 1])
-			ids[n_items++] = ids[i];
+	n_items = pmed_sort_unique_int64(ids, n);
 	if (n_items > PMED_CF_MAX_ITEMS)
 		return pmed_fail(err, PMED_ERR_LIMIT, "too many items: %zu", n_items);
 	m->n_items = (uint32_t) n_items;
@@ -551,12 +328,10 @@ pmed_cf_encode(const PmedCfModel *m, PmedWriter *w)
 	pmed_put_u8(w, m->has_patients);
 	pmed_put_u64(w, m->interactions);
 	pmed_put_u32(w, m->n_items);
-	for (uint32_t i = 0; i < m->n_items; i++)
-		pmed_put_i64(w, m->items[i]);
+	pmed_put_ids(w, m->items, m->n_items);
 	pmed_put_f64_array(w, m->popularity, m->n_items);
 	pmed_put_u32(w, m->n_patients);
-	for (uint32_t u = 0; u < m->n_patients; u++)
-		pmed_put_i64(w, m->patients[u]);
+	pmed_put_ids(w, m->patients, m->n_patients);
 	pmed_put_u32(w, m->n_patients ? m->hist_ptr[m->n_patients] : 0);
 	for (uint32_t u = 0; u < m->n_patients; u++)
 		pmed_put_u32(w, m->hist_ptr[u + 1] - m->hist_ptr[u]);
@@ -588,8 +363,15 @@ pmed_cf_encode(const PmedCfModel *m, PmedWriter *w)
 	}
 }
 
-static bool
-get_ids(PmedReader *r, uint32_t n, int64_t **out)
+void
+pmed_put_ids(PmedWriter *w, const int64_t *ids, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		pmed_put_i64(w, ids[i]);
+}
+
+bool
+pmed_get_ascending_ids(PmedReader *r, uint32_t n, int64_t **out)
 {
 	int64_t    *v = pmed_alloc_array(n ? n : 1, sizeof(int64_t));
 
@@ -651,7 +433,7 @@ pmed_cf_decode(PmedReader *r, PmedError *err)
 		return NULL;
 	if (m->n_items == 0)
 		return pmed_reader_fail(r, "model has no items"), NULL;
-	if (!get_ids(r, m->n_items, &m->items) ||
+	if (!pmed_get_ascending_ids(r, m->n_items, &m->items) ||
 		!pmed_get_f64_array(r, m->n_items, &m->popularity))
 		return NULL;
 	for (uint32_t i = 0; i < m->n_items; i++)
@@ -661,7 +443,7 @@ pmed_cf_decode(PmedReader *r, PmedError *err)
 		return NULL;
 	if ((m->n_patients > 0) != (m->has_patients == 1))
 		return pmed_reader_fail(r, "patient count does not match the flag"), NULL;
-	if (!get_ids(r, m->n_patients, &m->patients) ||
+	if (!pmed_get_ascending_ids(r, m->n_patients, &m->patients) ||
 		!pmed_get_count(r, UINT32_MAX - 1, 4, &nnz) ||
 		!get_rows(r, m->n_patients, nnz, &m->hist_ptr))
 		return NULL;

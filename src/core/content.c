@@ -111,8 +111,7 @@ pmed_content_encode(const PmedContentModel *m, PmedWriter *w)
 	pmed_put_u32(w, m->n_items);
 	pmed_put_u32(w, m->n_features);
 	pmed_put_u8(w, m->standardized);
-	for (uint32_t i = 0; i < m->n_items; i++)
-		pmed_put_i64(w, m->items[i]);
+	pmed_put_ids(w, m->items, m->n_items);
 	pmed_put_f64_array(w, m->v, (size_t) m->n_items * m->n_features);
 }
 
@@ -130,14 +129,8 @@ pmed_content_decode(PmedReader *r, PmedError *err)
 		return pmed_reader_fail(r, "bad content model size"), NULL;
 	if (m->standardized > 1)
 		return pmed_reader_fail(r, "bad content flag"), NULL;
-	m->items = pmed_alloc_array(m->n_items, sizeof(int64_t));
-	for (uint32_t i = 0; i < m->n_items; i++)
-	{
-		if (!pmed_get_i64(r, &m->items[i]))
-			return NULL;
-		if (i > 0 && m->items[i] <= m->items[i - 1])
-			return pmed_reader_fail(r, "ids not strictly ascending"), NULL;
-	}
+	if (!pmed_get_ascending_ids(r, m->n_items, &m->items))
+		return NULL;
 	nv = (size_t) m->n_items * m->n_features;
 	if (nv > r->left / 8)
 		return pmed_reader_fail(r, "truncated"), NULL;

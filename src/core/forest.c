@@ -600,41 +600,21 @@ grow_tree(Trainer *t, PmedRng *rng)
 	return depth_max;
 }
 
-int32_t
-pmed_forest_leaf(const PmedForest *f, int t, const double *x)
-{
-	const PmedForestNode *nodes = f->nodes;
-	int32_t		i = f->tree_start[t];
-
-	for (;;)
-	{
-		const PmedForestNode *nd = &nodes[i];
-		double		v;
-
-		if (nd->code < 0)
-			return nd->child;
-		v = x[nd->code >> 1];
-		if (isnan(v))
-			i = nd->child + ((nd->code & 1) ? 0 : 1);
-		else
-			i = nd->child + (v <= nd->threshold ? 0 : 1);
-	}
-}
-
 /*
- * Walk up to FOREST_LANES trees at once: their node loads are independent,
- * so the processor overlaps the cache misses that dominate scoring deep
- * trees.  node[j] gets the leaf node tree t0 + j reaches.
+ * The tree walker.  Lane j (m <= FOREST_LANES lanes) walks from node cur[j]
+ * down to a leaf with row rows[j], or with row x in every lane when rows is
+ * NULL; cur[j] gets the leaf node.  Lanes may walk different trees with one
+ * row (scoring) or one tree with different rows (out-of-bag): their node
+ * loads are independent, so the processor overlaps the cache misses that
+ * dominate walking deep trees.  Always inlined, so the one-row case reads
+ * x from a register.
  */
 static inline void
-walk_lanes(const PmedForest *f, int t0, int m, const double *x, int32_t *node)
+walk(const PmedForestNode *nodes, int m, const double *x, const double *const *rows,
+	 int32_t *cur)
 {
-	const PmedForestNode *nodes = f->nodes;
-	int32_t		cur[FOREST_LANES];
 	bool		active = true;
 
-	for (int j = 0; j < m; j++)
-		cur[j] = f->tree_start[t0 + j];
 	while (active)
 	{
 		active = false;
@@ -645,16 +625,31 @@ walk_lanes(const PmedForest *f, int t0, int m, const double *x, int32_t *node)
 
 			if (code >= 0)
 			{
-				double		v = x[code >> 1];
-				int			right = (v > nd->threshold) | (isnan(v) & !(code & 1));
+				const double *r = rows != NULL ? rows[j] : x;
 
-				cur[j] = nd->child + right;
+				cur[j] = pmed_forest_step(nd, r[code >> 1]);
 				active = true;
 			}
 		}
 	}
+}
+
+int32_t
+pmed_forest_leaf(const PmedForest *f, int t, const double *x)
+{
+	int32_t		node = f->tree_start[t];
+
+	walk(f->nodes, 1, x, NULL, &node);
+	return f->nodes[node].child;
+}
+
+/* The leaf nodes row x reaches in trees t0 .. t0 + m - 1. */
+static inline void
+walk_trees(const PmedForest *f, int t0, int m, const double *x, int32_t *node)
+{
 	for (int j = 0; j < m; j++)
-		node[j] = cur[j];
+		node[j] = f->tree_start[t0 + j];
+	walk(f->nodes, m, x, NULL, node);
 }
 
 /*
@@ -672,7 +667,7 @@ leaf_value_sum(const PmedForest *f, const double *x)
 	{
 		int			m = f->n_trees - t < FOREST_LANES ? f->n_trees - t : FOREST_LANES;
 
-		walk_lanes(f, t, m, x, node);
+		walk_trees(f, t, m, x, node);
 		for (int j = 0; j < m; j++)
 			s += f->nodes[node[j]].threshold;
 	}
@@ -689,39 +684,6 @@ cache_leaf_values(PmedForest *f)
 		if (f->nodes[i].code == PMED_FOREST_LEAF)
 			f->nodes[i].threshold = k <= 2 ?
 				f->leaf_values[(size_t) f->nodes[i].child * k + (k - 1)] : 0.0;
-}
-
-/* Walk m rows (indices rows[] into row-major x) down tree t together. */
-static void
-walk_rows(const PmedForest *f, int t, int m, const double *x, const int32_t *rows, int32_t *leaf)
-{
-	const PmedForestNode *nodes = f->nodes;
-	const int	p = f->n_features;
-	int32_t		cur[FOREST_LANES];
-	bool		active = true;
-
-	for (int j = 0; j < m; j++)
-		cur[j] = f->tree_start[t];
-	while (active)
-	{
-		active = false;
-		for (int j = 0; j < m; j++)
-		{
-			const PmedForestNode *nd = &nodes[cur[j]];
-			int32_t		code = nd->code;
-
-			if (code >= 0)
-			{
-				double		v = x[(size_t) rows[j] * p + (code >> 1)];
-				int			right = (v > nd->threshold) | (isnan(v) & !(code & 1));
-
-				cur[j] = nd->child + right;
-				active = true;
-			}
-		}
-	}
-	for (int j = 0; j < m; j++)
-		leaf[j] = nodes[cur[j]].child;
 }
 
 void
@@ -747,7 +709,7 @@ pmed_forest_predict(const PmedForest *f, const double *x, double *out)
 	{
 		int			m = f->n_trees - t < FOREST_LANES ? f->n_trees - t : FOREST_LANES;
 
-		walk_lanes(f, t, m, x, node);
+		walk_trees(f, t, m, x, node);
 		for (int j = 0; j < m; j++)
 		{
 			const double *lv = f->leaf_values + (size_t) f->nodes[node[j]].child * k;
@@ -790,15 +752,56 @@ pmed_forest_predict_one(const PmedForest *f, const double *x)
 	}
 }
 
-/* Error of one tree's prediction for row r (0/1 loss, or squared error). */
+/*
+ * Summed error (0/1 loss, or squared error) of tree `tree` on rows
+ * oob[0 .. m); when j >= 0 each row's feature j is taken from row perm[i]
+ * instead (buf: FOREST_LANES * p scratch values).  Rows are walked
+ * FOREST_LANES at a time and summed in order.
+ */
 static double
-tree_row_loss(const PmedForest *f, int t, const double *x, double y)
+tree_rows_loss(const Trainer *t, const PmedForest *f, int tree, const int32_t *oob,
+			   const int32_t *perm, int32_t m, int j, double *buf)
 {
-	const double *lv = f->leaf_values + (size_t) pmed_forest_leaf(f, t, x) * f->n_outputs;
+	const double *x = t->ds->x;
+	int			p = t->p,
+				k = f->n_outputs;
+	double		loss = 0.0;
 
-	if (f->task == PMED_TASK_CLASSIFICATION)
-		return argmax(lv, f->n_outputs) == (int) y ? 0.0 : 1.0;
-	return (lv[0] - y) * (lv[0] - y);
+	for (int32_t i0 = 0; i0 < m; i0 += FOREST_LANES)
+	{
+		int			lanes = m - i0 < FOREST_LANES ? m - i0 : FOREST_LANES;
+		const double *xs[FOREST_LANES];
+		int32_t		node[FOREST_LANES];
+
+		for (int l = 0; l < lanes; l++)
+		{
+			const double *src = x + (size_t) oob[i0 + l] * p;
+
+			node[l] = f->tree_start[tree];
+			if (j < 0)
+				xs[l] = src;
+			else
+			{
+				double	   *row = buf + (size_t) l * p;
+
+				memcpy(row, src, sizeof(double) * p);
+				row[j] = x[(size_t) perm[i0 + l] * p + j];
+				xs[l] = row;
+			}
+		}
+		walk(f->nodes, lanes, NULL, xs, node);
+		for (int l = 0; l < lanes; l++)
+		{
+			const double *lv = f->leaf_values + (size_t) f->nodes[node[l]].child * k;
+			double		y = t->y[oob[i0 + l]];
+
+			if (t->classif)
+				loss += argmax(lv, k) == (int) y ? 0.0 : 1.0;
+			else
+				loss += (lv[0] - y) * (lv[0] - y);
+		}
+	}
+	return loss;
 }
 
 /* Permutation importance of one tree on its out-of-bag rows. */
@@ -806,12 +809,11 @@ static void
 permutation_importance(Trainer *t, PmedForest *f, int tree, PmedRng *rng)
 {
 	int			p = t->p;
-	const double *x = t->ds->x;
 	int32_t    *oob = pmed_alloc_array(t->n, sizeof(int32_t));
 	int32_t    *perm;
-	double	   *row = pmed_alloc_array(p, sizeof(double));
+	double	   *buf;
 	int32_t		m = 0;
-	double		base = 0.0;
+	double		base;
 
 	for (int32_t r = 0; r < t->n; r++)
 		if (t->w[r] == 0.0)
@@ -819,15 +821,14 @@ permutation_importance(Trainer *t, PmedForest *f, int tree, PmedRng *rng)
 	if (m == 0)
 	{
 		pmed_free(oob);
-		pmed_free(row);
 		return;
 	}
 	perm = pmed_alloc_array(m, sizeof(int32_t));
-	for (int32_t i = 0; i < m; i++)
-		base += tree_row_loss(f, tree, x + (size_t) oob[i] * p, t->y[oob[i]]);
+	buf = pmed_alloc_array((size_t) FOREST_LANES * p, sizeof(double));
+	base = tree_rows_loss(t, f, tree, oob, NULL, m, -1, buf);
 	for (int j = 0; j < p; j++)
 	{
-		double		loss = 0.0;
+		double		loss;
 
 		pmed_check_interrupts();
 		for (int32_t i = 0; i < m; i++)
@@ -840,17 +841,12 @@ permutation_importance(Trainer *t, PmedForest *f, int tree, PmedRng *rng)
 			perm[i] = perm[s];
 			perm[s] = tmp;
 		}
-		for (int32_t i = 0; i < m; i++)
-		{
-			memcpy(row, x + (size_t) oob[i] * p, sizeof(double) * p);
-			row[j] = x[(size_t) perm[i] * p + j];
-			loss += tree_row_loss(f, tree, row, t->y[oob[i]]);
-		}
+		loss = tree_rows_loss(t, f, tree, oob, perm, m, j, buf);
 		t->imp[j] += (loss - base) / m;
 	}
 	pmed_free(perm);
 	pmed_free(oob);
-	pmed_free(row);
+	pmed_free(buf);
 }
 
 static PmedStatus
@@ -861,25 +857,12 @@ too_large(PmedError *err)
 	return PMED_ERR_LIMIT;
 }
 
-PmedStatus
-pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
-				  PmedForest **out, PmedError *err)
+/* The parameter and data checks before any work. */
+static PmedStatus
+check_params(const PmedDataset *ds, const PmedForestParams *par, PmedError *err)
 {
-	Trainer		t;
-	PmedForest *f;
 	int			p = ds->n_features;
-	bool		classif = ds->n_classes > 0;
-	int			k = classif ? ds->n_classes : 1;
-	int32_t		n;
-	int32_t		draws;
-	double		frac;
-	double	   *oob_sum = NULL;
-	int32_t    *oob_cnt = NULL;
-	double		depth_sum = 0.0;
 
-	*out = NULL;
-	memset(&t, 0, sizeof(t));
-	t.err = err;
 	if (ds->n_rows < 2)
 		return pmed_fail(err, PMED_ERR_INVALID, "random forest needs at least two rows");
 	if (ds->n_rows > PMED_FOREST_MAX_ROWS)
@@ -897,9 +880,259 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 		return pmed_fail(err, PMED_ERR_INVALID, "min_leaf must be at least 1");
 	if (par->mtry < 0 || par->mtry > p)
 		return pmed_fail(err, PMED_ERR_INVALID, "mtry must be between 1 and the number of features (%d)", p);
-	if (par->sample_fraction < 0 || par->sample_fraction > 1 ||
-		(!par->replace && par->sample_fraction == 1.0 && false))
+	if (par->sample_fraction < 0 || par->sample_fraction > 1)
 		return pmed_fail(err, PMED_ERR_INVALID, "sample_fraction must be in (0, 1]");
+	return PMED_OK;
+}
+
+/* Class indices (at least two distinct classes), or finite regression labels. */
+static PmedStatus
+read_labels(Trainer *t)
+{
+	const PmedDataset *ds = t->ds;
+	PmedError  *err = t->err;
+	int			first = -1;
+	bool		two = false;
+
+	if (!t->classif)
+	{
+		for (int32_t i = 0; i < t->n; i++)
+			if (!isfinite(ds->y[i]))
+				return pmed_fail(err, PMED_ERR_INVALID, "regression labels must be finite");
+		return PMED_OK;
+	}
+	t->yc = pmed_alloc_array(t->n, sizeof(int32_t));
+	for (int32_t i = 0; i < t->n; i++)
+	{
+		double		y = ds->y[i];
+
+		if (!(y >= 0 && y < t->k) || y != floor(y))
+			return pmed_fail(err, PMED_ERR_INVALID, "class index out of range");
+		t->yc[i] = (int32_t) y;
+		if (first < 0)
+			first = t->yc[i];
+		else if (t->yc[i] != first)
+			two = true;
+	}
+	if (!two)
+	{
+		pmed_fail(err, PMED_ERR_INVALID, "random forest classification needs at least two classes");
+		pmed_fail_detail(err, "Every row with a label has the same class.");
+		return PMED_ERR_INVALID;
+	}
+	return PMED_OK;
+}
+
+/* The per-tree and per-node scratch arrays. */
+static void
+trainer_alloc(Trainer *t)
+{
+	int32_t		n = t->n;
+	int			k = t->k;
+
+	t->w = pmed_alloc_array(n, sizeof(double));
+	t->idx = pmed_alloc_array(n, sizeof(int32_t));
+	t->pw = pmed_alloc_array(n, sizeof(double));
+	if (t->classif)
+		t->pc = pmed_alloc_array(n, sizeof(int32_t));
+	else
+		t->py = pmed_alloc_array(n, sizeof(double));
+	t->hist = pmed_alloc_array((size_t) HIST_SLOTS * k, sizeof(double));
+	t->tot = pmed_alloc_array(HIST_SLOTS, sizeof(double));
+	t->rows = pmed_alloc_array(HIST_SLOTS, sizeof(int32_t));
+	t->node_sum = pmed_alloc_array(k, sizeof(double));
+	t->left = pmed_alloc_array(k, sizeof(double));
+	t->miss = pmed_alloc_array(k, sizeof(double));
+	t->imp = pmed_alloc_array(t->p, sizeof(double));
+}
+
+/* Everything but the output arrays (nodes, cover, leaf values, importance). */
+static void
+trainer_free(Trainer *t)
+{
+	pmed_free(t->bins);
+	pmed_free(t->bin_lo);
+	pmed_free(t->bin_hi);
+	pmed_free(t->nbins);
+	pmed_free(t->usable);
+	pmed_free(t->yc);
+	pmed_free(t->w);
+	pmed_free(t->idx);
+	pmed_free(t->pw);
+	pmed_free(t->pc);
+	pmed_free(t->py);
+	pmed_free(t->hist);
+	pmed_free(t->tot);
+	pmed_free(t->rows);
+	pmed_free(t->node_sum);
+	pmed_free(t->left);
+	pmed_free(t->miss);
+}
+
+/*
+ * Draw a tree's sample: `draws` rows with replacement (bootstrap counts as
+ * weights) or without (partial Fisher-Yates); then gather the in-bag rows
+ * with their weights and labels into idx / pw / pc / py.
+ */
+static void
+draw_sample(Trainer *t, PmedRng *rng, int32_t draws)
+{
+	int32_t		n = t->n;
+
+	memset(t->w, 0, sizeof(double) * n);
+	if (t->par->replace)
+	{
+		for (int32_t d = 0; d < draws; d++)
+			t->w[pmed_rng_below(rng, (uint64_t) n)] += 1.0;
+	}
+	else
+	{
+		for (int32_t i = 0; i < n; i++)
+			t->idx[i] = i;
+		for (int32_t d = 0; d < draws; d++)
+		{
+			int32_t		s = d + (int32_t) pmed_rng_below(rng, (uint64_t) (n - d));
+			int32_t		tmp = t->idx[d];
+
+			t->idx[d] = t->idx[s];
+			t->idx[s] = tmp;
+			t->w[t->idx[d]] = 1.0;
+		}
+	}
+	t->n_inbag = 0;
+	for (int32_t i = 0; i < n; i++)
+		if (t->w[i] > 0.0)
+		{
+			t->pw[t->n_inbag] = t->w[i];
+			if (t->classif)
+				t->pc[t->n_inbag] = t->yc[i];
+			else
+				t->py[t->n_inbag] = t->y[i];
+			t->idx[t->n_inbag++] = i;
+		}
+}
+
+/* Out-of-bag sums: per row the summed leaf outputs of the trees that left it out. */
+typedef struct Oob
+{
+	double	   *sum;			/* n * k, NULL when too large to keep */
+	int32_t    *cnt;			/* n */
+} Oob;
+
+/* Add tree `tree`'s leaf outputs to its out-of-bag rows, FOREST_LANES at a time. */
+static void
+oob_add_tree(Oob *o, const Trainer *t, const PmedForest *f, int tree)
+{
+	int32_t		n = t->n,
+				rows[FOREST_LANES],
+				node[FOREST_LANES];
+	const double *xs[FOREST_LANES];
+	int			k = t->k,
+				m = 0;
+
+	for (int32_t r = 0; r <= n; r++)
+	{
+		if (r < n && t->w[r] != 0.0)
+			continue;
+		if (r < n)
+		{
+			rows[m] = r;
+			node[m] = f->tree_start[tree];
+			xs[m++] = t->ds->x + (size_t) r * t->p;
+		}
+		if (m == FOREST_LANES || (r == n && m > 0))
+		{
+			walk(f->nodes, m, NULL, xs, node);
+			for (int j = 0; j < m; j++)
+			{
+				const double *lv = f->leaf_values + (size_t) f->nodes[node[j]].child * k;
+
+				for (int c = 0; c < k; c++)
+					o->sum[(size_t) rows[j] * k + c] += lv[c];
+				o->cnt[rows[j]]++;
+			}
+			m = 0;
+		}
+	}
+}
+
+/* Out-of-bag misclassification rate or mean squared error, NaN when none. */
+static void
+oob_finish(Oob *o, const Trainer *t, PmedForest *f)
+{
+	double		e = 0.0;
+	int			k = t->k;
+
+	f->oob_error = NAN;
+	if (o->sum == NULL)
+		return;
+	for (int32_t r = 0; r < t->n; r++)
+	{
+		const double *s = o->sum + (size_t) r * k;
+
+		if (o->cnt[r] == 0)
+			continue;
+		f->oob_rows++;
+		if (t->classif)
+			e += argmax(s, k) == t->yc[r] ? 0.0 : 1.0;
+		else
+		{
+			double		d = s[0] / o->cnt[r] - t->y[r];
+
+			e += d * d;
+		}
+	}
+	if (f->oob_rows > 0)
+		f->oob_error = e / f->oob_rows;
+	pmed_free(o->sum);
+	pmed_free(o->cnt);
+}
+
+/* Importance: permutation losses averaged over trees, or impurity shares summing to 1. */
+static void
+importance_finish(Trainer *t, PmedForest *f)
+{
+	int			p = t->p;
+
+	f->importance = t->imp;
+	if (t->par->importance == PMED_FOREST_IMPORTANCE_PERMUTATION)
+	{
+		for (int j = 0; j < p; j++)
+			t->imp[j] /= t->par->n_trees;
+	}
+	else
+	{
+		double		s = 0.0;
+
+		for (int j = 0; j < p; j++)
+			s += t->imp[j];
+		if (s > 0)
+			for (int j = 0; j < p; j++)
+				t->imp[j] /= s;
+	}
+}
+
+PmedStatus
+pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
+				  PmedForest **out, PmedError *err)
+{
+	Trainer		t;
+	PmedForest *f;
+	Oob			oob = {NULL, NULL};
+	int			p = ds->n_features;
+	bool		classif = ds->n_classes > 0;
+	int			k = classif ? ds->n_classes : 1;
+	int32_t		n;
+	int32_t		draws;
+	double		frac;
+	double		depth_sum = 0.0;
+	PmedStatus	st;
+
+	*out = NULL;
+	memset(&t, 0, sizeof(t));
+	t.err = err;
+	if ((st = check_params(ds, par, err)) != PMED_OK)
+		return st;
 	n = (int32_t) ds->n_rows;
 
 	t.ds = ds;
@@ -911,39 +1144,8 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 	t.y = ds->y;
 	t.max_depth = par->max_depth > 0 ? par->max_depth : PMED_FOREST_MAX_DEPTH;
 	t.min_leaf = par->min_leaf;
-
-	/* labels */
-	if (classif)
-	{
-		int			first = -1;
-		bool		two = false;
-
-		t.yc = pmed_alloc_array(n, sizeof(int32_t));
-		for (int32_t i = 0; i < n; i++)
-		{
-			double		y = ds->y[i];
-
-			if (!(y >= 0 && y < k) || y != floor(y))
-				return pmed_fail(err, PMED_ERR_INVALID, "class index out of range");
-			t.yc[i] = (int32_t) y;
-			if (first < 0)
-				first = t.yc[i];
-			else if (t.yc[i] != first)
-				two = true;
-		}
-		if (!two)
-		{
-			pmed_fail(err, PMED_ERR_INVALID, "random forest classification needs at least two classes");
-			pmed_fail_detail(err, "Every row with a label has the same class.");
-			return PMED_ERR_INVALID;
-		}
-	}
-	else
-	{
-		for (int32_t i = 0; i < n; i++)
-			if (!isfinite(ds->y[i]))
-				return pmed_fail(err, PMED_ERR_INVALID, "regression labels must be finite");
-	}
+	if ((st = read_labels(&t)) != PMED_OK)
+		return st;
 
 	if (!bin_features(&t))
 		return err->status;
@@ -966,24 +1168,11 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 	if (draws < 1)
 		draws = 1;
 
-	t.w = pmed_alloc_array(n, sizeof(double));
-	t.idx = pmed_alloc_array(n, sizeof(int32_t));
-	t.pw = pmed_alloc_array(n, sizeof(double));
-	if (classif)
-		t.pc = pmed_alloc_array(n, sizeof(int32_t));
-	else
-		t.py = pmed_alloc_array(n, sizeof(double));
-	t.hist = pmed_alloc_array((size_t) HIST_SLOTS * k, sizeof(double));
-	t.tot = pmed_alloc_array(HIST_SLOTS, sizeof(double));
-	t.rows = pmed_alloc_array(HIST_SLOTS, sizeof(int32_t));
-	t.node_sum = pmed_alloc_array(k, sizeof(double));
-	t.left = pmed_alloc_array(k, sizeof(double));
-	t.miss = pmed_alloc_array(k, sizeof(double));
-	t.imp = pmed_alloc_array(p, sizeof(double));
+	trainer_alloc(&t);
 	if ((double) n * k < 2e8)
 	{
-		oob_sum = pmed_alloc_array((size_t) n * k, sizeof(double));
-		oob_cnt = pmed_alloc_array(n, sizeof(int32_t));
+		oob.sum = pmed_alloc_array((size_t) n * k, sizeof(double));
+		oob.cnt = pmed_alloc_array(n, sizeof(int32_t));
 	}
 
 	f = pmed_alloc(sizeof(PmedForest));
@@ -1004,38 +1193,7 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 		int			depth;
 
 		pmed_rng_seed(&rng, pmed_mix64(par->seed) ^ pmed_mix64((uint64_t) tree + 0x5851F42D4C957F2DULL));
-		memset(t.w, 0, sizeof(double) * n);
-		if (par->replace)
-		{
-			for (int32_t d = 0; d < draws; d++)
-				t.w[pmed_rng_below(&rng, (uint64_t) n)] += 1.0;
-		}
-		else
-		{
-			/* partial Fisher-Yates over idx, then mark the chosen rows */
-			for (int32_t i = 0; i < n; i++)
-				t.idx[i] = i;
-			for (int32_t d = 0; d < draws; d++)
-			{
-				int32_t		s = d + (int32_t) pmed_rng_below(&rng, (uint64_t) (n - d));
-				int32_t		tmp = t.idx[d];
-
-				t.idx[d] = t.idx[s];
-				t.idx[s] = tmp;
-				t.w[t.idx[d]] = 1.0;
-			}
-		}
-		t.n_inbag = 0;
-		for (int32_t i = 0; i < n; i++)
-			if (t.w[i] > 0.0)
-			{
-				t.pw[t.n_inbag] = t.w[i];
-				if (classif)
-					t.pc[t.n_inbag] = t.yc[i];
-				else
-					t.py[t.n_inbag] = ds->y[i];
-				t.idx[t.n_inbag++] = i;
-			}
+		draw_sample(&t, &rng, draws);
 
 		f->tree_start[tree] = t.n_nodes;
 		depth = grow_tree(&t, &rng);
@@ -1054,99 +1212,16 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 		f->n_nodes = t.n_nodes;
 		f->leaf_values = t.leaf_values;
 		f->n_leaves = t.n_leaves;
-		if (oob_sum != NULL)
-		{
-			int32_t		rows[FOREST_LANES],
-						leaf[FOREST_LANES];
-			int			m = 0;
-
-			for (int32_t r = 0; r <= n; r++)
-			{
-				if (r < n && t.w[r] != 0.0)
-					continue;
-				if (r < n)
-					rows[m++] = r;
-				if (m == FOREST_LANES || (r == n && m > 0))
-				{
-					walk_rows(f, tree, m, ds->x, rows, leaf);
-					for (int j = 0; j < m; j++)
-					{
-						const double *lv = t.leaf_values + (size_t) leaf[j] * k;
-
-						for (int c = 0; c < k; c++)
-							oob_sum[(size_t) rows[j] * k + c] += lv[c];
-						oob_cnt[rows[j]]++;
-					}
-					m = 0;
-				}
-			}
-		}
+		if (oob.sum != NULL)
+			oob_add_tree(&oob, &t, f, tree);
 		if (par->importance == PMED_FOREST_IMPORTANCE_PERMUTATION)
 			permutation_importance(&t, f, tree, &rng);
 	}
 
 	f->mean_depth = depth_sum / par->n_trees;
-	f->importance = t.imp;
-	if (par->importance == PMED_FOREST_IMPORTANCE_PERMUTATION)
-	{
-		for (int j = 0; j < p; j++)
-			t.imp[j] /= par->n_trees;
-	}
-	else
-	{
-		double		s = 0.0;
-
-		for (int j = 0; j < p; j++)
-			s += t.imp[j];
-		if (s > 0)
-			for (int j = 0; j < p; j++)
-				t.imp[j] /= s;
-	}
-
-	if (oob_sum != NULL)
-	{
-		double		e = 0.0;
-
-		for (int32_t r = 0; r < n; r++)
-		{
-			const double *s = oob_sum + (size_t) r * k;
-
-			if (oob_cnt[r] == 0)
-				continue;
-			f->oob_rows++;
-			if (classif)
-				e += argmax(s, k) == t.yc[r] ? 0.0 : 1.0;
-			else
-			{
-				double		d = s[0] / oob_cnt[r] - ds->y[r];
-
-				e += d * d;
-			}
-		}
-		f->oob_error = f->oob_rows > 0 ? e / f->oob_rows : NAN;
-		pmed_free(oob_sum);
-		pmed_free(oob_cnt);
-	}
-	else
-		f->oob_error = NAN;
-
-	pmed_free(t.bins);
-	pmed_free(t.bin_lo);
-	pmed_free(t.bin_hi);
-	pmed_free(t.nbins);
-	pmed_free(t.usable);
-	pmed_free(t.yc);
-	pmed_free(t.w);
-	pmed_free(t.idx);
-	pmed_free(t.pw);
-	pmed_free(t.pc);
-	pmed_free(t.py);
-	pmed_free(t.hist);
-	pmed_free(t.tot);
-	pmed_free(t.rows);
-	pmed_free(t.node_sum);
-	pmed_free(t.left);
-	pmed_free(t.miss);
+	importance_finish(&t, f);
+	oob_finish(&oob, &t, f);
+	trainer_free(&t);
 	cache_leaf_values(f);
 	*out = f;
 	return PMED_OK;

@@ -13,6 +13,8 @@
 
 #include "model.h"
 
+#include <math.h>
+
 #define PMED_FOREST_BINS		255 /* value bins; one more holds missing */
 #define PMED_FOREST_MAX_TREES	10000
 #define PMED_FOREST_MAX_DEPTH	512 /* hard cap on any tree's depth */
@@ -97,5 +99,17 @@ void		pmed_forest_predict(const PmedForest *f, const double *x, double *out);
 double		pmed_forest_predict_one(const PmedForest *f, const double *x);
 /* Leaf index that row x reaches in tree t. */
 int32_t		pmed_forest_leaf(const PmedForest *f, int t, const double *x);
+
+/*
+ * One step of every tree walk (scoring, out-of-bag rows, importance,
+ * TreeSHAP): the child a row whose value of the node's feature is v goes
+ * to.  v <= threshold goes to child, more to child + 1, missing (NaN) to
+ * the default side.  The other child is 2 * nd->child + 1 - step.
+ */
+static inline int32_t
+pmed_forest_step(const PmedForestNode *nd, double v)
+{
+	return nd->child + ((v > nd->threshold) | (isnan(v) & !(nd->code & 1)));
+}
 
 #endif

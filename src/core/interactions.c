@@ -2,6 +2,7 @@
  * interactions.c - sorted symmetric drug-pair sets and the DDI rate.
  */
 #include "interactions.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -81,15 +82,6 @@ pmed_ddi_has(const PmedInteractions *d, int64_t x, int64_t y)
 	return lo < d->n_pairs && d->a[lo] == lo_id && d->b[lo] == hi_id;
 }
 
-static int
-id_cmp(const void *x, const void *y)
-{
-	int64_t		p = *(const int64_t *) x;
-	int64_t		q = *(const int64_t *) y;
-
-	return p < q ? -1 : p > q;
-}
-
 double
 pmed_ddi_rate(const PmedInteractions *d, const int64_t *drugs, size_t n)
 {
@@ -102,10 +94,7 @@ pmed_ddi_rate(const PmedInteractions *d, const int64_t *drugs, size_t n)
 		return 0.0;
 	v = pmed_alloc_array(n, sizeof(int64_t));
 	memcpy(v, drugs, n * sizeof(int64_t));
-	qsort(v, n, sizeof(int64_t), id_cmp);
-	for (size_t i = 0; i < n; i++)
-		if (m == 0 || v[i] != v[m - 1])
-			v[m++] = v[i];
+	m = pmed_sort_unique_int64(v, n);
 	if (m < 2)
 	{
 		pmed_free(v);

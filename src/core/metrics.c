@@ -1,8 +1,9 @@
 /*
  * metrics.c - ROC AUC, average precision, compensated sums, ranking
- * metrics and the fold hash.  See metrics.h for the definitions.
+ * metrics and the aggregate state checks.  See metrics.h.
  */
 #include "metrics.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -220,51 +221,6 @@ pmed_log_loss_term(double p, bool positive)
 
 /* ---- ranking metrics ---- */
 
-static int
-cmp_int64(const void *a, const void *b)
-{
-	int64_t		x = *(const int64_t *) a;
-	int64_t		y = *(const int64_t *) b;
-
-	return (x > y) - (x < y);
-}
-
-/* Sort and deduplicate in place; returns the number of distinct values. */
-static size_t
-sort_unique(int64_t *v, size_t n)
-{
-	size_t		m = 0;
-
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof(int64_t), cmp_int64);
-	for (size_t i = 1; i < n; i++)
-		if (v[i] != v[m])
-			v[++m] = v[i];
-	return m + 1;
-}
-
-/* Index of x in sorted v[0..n), or -1. */
-static ptrdiff_t
-find_sorted(const int64_t *v, size_t n, int64_t x)
-{
-	size_t		lo = 0;
-	size_t		hi = n;
-
-	while (lo < hi)
-	{
-		size_t		mid = lo + (hi - lo) / 2;
-
-		if (v[mid] < x)
-			lo = mid + 1;
-		else if (v[mid] > x)
-			hi = mid;
-		else
-			return (ptrdiff_t) mid;
-	}
-	return -1;
-}
-
 size_t
 pmed_ranking_work_size(size_t n_rec, size_t n_actual)
 {
@@ -288,16 +244,16 @@ walk_hits(const int64_t *rec, const bool *rec_valid, size_t n_rec,
 	size_t		limit = k < n_rec ? k : n_rec;
 
 	memcpy(set, actual, n_actual * sizeof(int64_t));
-	m = sort_unique(set, n_actual);
+	m = pmed_sort_unique_int64(set, n_actual);
 	used = work + n_actual;
 	memset(used, 0, m * sizeof(int64_t));
 	for (size_t i = 0; i < limit; i++)
 	{
-		ptrdiff_t	at;
+		int64_t		at;
 
 		if (rec_valid != NULL && !rec_valid[i])
 			continue;
-		at = find_sorted(set, m, rec[i]);
+		at = pmed_find_id(set, m, rec[i]);
 		if (at < 0 || used[at])
 			continue;
 		used[at] = 1;
@@ -376,11 +332,11 @@ pmed_jaccard(const int64_t *rec, const bool *rec_valid, size_t n_rec,
 	size_t		inter = 0;
 
 	memcpy(a, actual, n_actual * sizeof(int64_t));
-	na = sort_unique(a, n_actual);
+	na = pmed_sort_unique_int64(a, n_actual);
 	for (size_t t = 0; t < n_rec; t++)
 		if (rec_valid == NULL || rec_valid[t])
 			r[nr++] = rec[t];
-	nr = sort_unique(r, nr);
+	nr = pmed_sort_unique_int64(r, nr);
 	if (na + nr == 0)
 		return false;
 	while (i < na && j < nr)
@@ -545,51 +501,4 @@ pmed_confusion_state_check(const uint8_t *buf, size_t len, int32_t max_labels, P
 			return state_fail(err, "confusion_matrix", "A pair is out of range.");
 	}
 	return PMED_OK;
-}
-
-/* ---- fold hash ---- */
-
-static inline uint64_t
-mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= UINT64_C(0xBF58476D1CE4E5B9);
-	x ^= x >> 27;
-	x *= UINT64_C(0x94D049BB133111EB);
-	return x ^ (x >> 31);
-}
-
-uint64_t
-pmed_fold_hash(const void *data, size_t len, uint64_t seed)
-{
-	const uint8_t *p = data;
-	uint64_t	h = mix(seed * UINT64_C(0x9E3779B97F4A7C15) + (uint64_t) len);
-
-	while (len > 0)
-	{
-		uint64_t	w = 0;
-		size_t		n = len < 8 ? len : 8;
-
-		/* little-endian block, assembled byte by byte: portable */
-		for (size_t b = 0; b < n; b++)
-			w |= (uint64_t) p[b] << (8 * b);
-		h = mix(h ^ mix(w + UINT64_C(0x9E3779B97F4A7C15)));
-		h *= UINT64_C(0x9E3779B97F4A7C15);
-		p += n;
-		len -= n;
-	}
-	return mix(h);
-}
-
-int
-pmed_fold_of(uint64_t hash, int folds)
-{
-	/*
-	 * floor(hash * folds / 2^64) (multiply-shift range reduction), in 64-bit
-	 * arithmetic: folds < 2^31, so neither partial product overflows.
-	 */
-	uint64_t	hi = (hash >> 32) * (uint64_t) folds;
-	uint64_t	lo = (hash & 0xFFFFFFFFu) * (uint64_t) folds;
-
-	return (int) ((hi + (lo >> 32)) >> 32);
 }

@@ -1,5 +1,5 @@
 /*
- * metrics.h - evaluation metrics and the deterministic fold hash.
+ * metrics.h - evaluation metrics (the fold hash is in hash.h).
  *
  * Pure C: no allocation happens here.  Callers pass every buffer (sorting
  * needs one scratch array as large as its input), so the functions can run
@@ -139,16 +139,5 @@ PmedStatus	pmed_confusion_state_check(const uint8_t *buf, size_t len, int32_t ma
 uint64_t	pmed_be64(const uint8_t *p);
 uint32_t	pmed_be32(const uint8_t *p);
 double		pmed_be_f64(const uint8_t *p);
-
-/* ---- fold hash ---- */
-
-/*
- * A portable 64-bit hash of a byte string (independent of byte order and
- * word size): 8-byte little-endian blocks folded through the splitmix64
- * finaliser, seeded with seed and the length.
- */
-uint64_t	pmed_fold_hash(const void *data, size_t len, uint64_t seed);
-/* The fold of a hash: an integer in [0, folds), folds >= 1. */
-int			pmed_fold_of(uint64_t hash, int folds);
 
 #endif

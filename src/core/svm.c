@@ -5,14 +5,11 @@
  * probability fits in svm_platt.c.
  */
 #include "svm.h"
+#include "blas.h"
 #include "rng.h"
 
 #include <math.h>
 #include <string.h>
-
-extern void dgemv_(const char *trans, const int *m, const int *n, const double *alpha,
-				   const double *a, const int *lda, const double *x, const int *incx,
-				   const double *beta, double *y, const int *incy);
 
 #define PLATT_FOLDS 5
 #define MIN_PROB 1e-7

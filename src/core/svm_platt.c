@@ -99,11 +99,20 @@ pmed_svm_sigmoid_fit(int n, const double *dec, const signed char *y, double *A, 
 			g1 += dec[i] * d1;
 			g2 += d1;
 		}
-		if (fabs(g1) < 1e-5 && fabs(g2) < 1e-5)
-			break;
 		det = h11 * h22 - h21 * h21;
 		dA = -(h22 * g1 - h21 * g2) / det;
 		dB = -(-h21 * g1 + h11 * g2) / det;
+
+		/*
+		 * Stop when the Newton step is negligible.  (libsvm stops as soon as
+		 * the gradient is below 1e-5, which can leave A off the optimum by
+		 * more than 1e-6: test_platt_reference in test/unit/test_svm.c.)
+		 * Near the optimum Newton converges quadratically, so this costs
+		 * an iteration or two; should rounding stall it, the line search
+		 * below ends the loop.
+		 */
+		if (fabs(dA) <= 1e-10 * (1.0 + fabs(a)) && fabs(dB) <= 1e-10 * (1.0 + fabs(b)))
+			break;
 		gd = g1 * dA + g2 * dB;
 		for (step = 1.0; step >= 1e-10; step /= 2)
 		{

@@ -12,13 +12,10 @@
  * entries), so the active rows are always the contiguous prefix.
  */
 #include "svm.h"
+#include "blas.h"
 
 #include <math.h>
 #include <string.h>
-
-extern void dgemv_(const char *trans, const int *m, const int *n, const double *alpha,
-				   const double *a, const int *lda, const double *x, const int *incx,
-				   const double *beta, double *y, const int *incy);
 
 #define TAU 1e-12
 

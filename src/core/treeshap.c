@@ -130,10 +130,8 @@ recurse(ShapState *st, int32_t node, int depth, const PathElem *parent_path,
 
 	split = nd->code >> 1;
 	v = st->x[split];
-	if (isnan(v) ? (nd->code & 1) : v <= nd->threshold)
-		hot = nd->child, cold = nd->child + 1;
-	else
-		hot = nd->child + 1, cold = nd->child;
+	hot = pmed_forest_step(nd, v);
+	cold = 2 * nd->child + 1 - hot;
 
 	for (k = 0; k <= depth; k++)
 		if (path[k].feature == split)

@@ -4,6 +4,7 @@
 -- bad options and data raise the right SQLSTATE.
 BEGIN;
 SELECT plan(26);
+CREATE TEMP TABLE start_pid AS SELECT pg_backend_pid() AS pid;
 
 \i data/wdbc/load.sql
 
@@ -104,7 +105,15 @@ CREATE TEMP TABLE cancel_result AS
 SELECT pg_temp.sqlstate_of($$SELECT pmed.svm_train(f, y, '{"C": 100}') FROM big$$) AS state;
 RESET statement_timeout;
 SELECT is(state, '57014', 'statement_timeout cancels svm training (SQLSTATE 57014)') FROM cancel_result;
-SELECT ok(true, 'the server is still up');
+-- After the bad input and the cancel: still the same backend, and training
+-- again gives a model that labels every row as the first rbf model does.
+SELECT is((SELECT (bool_and(s.pid = pg_backend_pid()),
+                   count(*) FILTER (WHERE pmed.predict_label(r.model, w.features) <> pmed.predict_label(m.rbf, w.features)),
+                   count(*))::text
+           FROM start_pid s, m, wdbc w,
+                (SELECT pmed.svm_train(features, diagnosis, '{"seed": 1}') AS model
+                 FROM wdbc WHERE pmed.fold(id, 5) <> 0) r),
+          '(t,0,569)', 'after the cancel the same backend trains the same rbf model again');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -4,6 +4,7 @@
  * compensated sums, ranking metrics, the fold hash and the serialized-state
  * checks (every truncation and corrupted field must be rejected).
  */
+#include "hash.h"
 #include "metrics.h"
 #include "rng.h"
 #include "unit.h"

@@ -1,0 +1,20 @@
+/*
+ * util.h - small helpers every core shares: sorted int64 id arrays.
+ *
+ * Pure C: no postgres.h.
+ */
+#ifndef PMED_UTIL_H
+#define PMED_UTIL_H
+
+#include "pmed_core.h"
+
+/* qsort comparator: ascending int64_t. */
+int			pmed_int64_cmp(const void *a, const void *b);
+
+/* Sort ascending and drop repeats in place; returns the distinct count. */
+size_t		pmed_sort_unique_int64(int64_t *v, size_t n);
+
+/* Index of an id in a sorted id array, or -1. */
+int64_t		pmed_find_id(const int64_t *ids, size_t n, int64_t id);
+
+#endif
