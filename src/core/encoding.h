@@ -99,7 +99,8 @@ int64_t		pmed_rowstore_rows(const PmedRowStore *rs);
 size_t		pmed_rowstore_bytes(const PmedRowStore *rs);
 
 /*
- * Append one row.  Errors (nothing is appended then): NaN or infinite
+ * Append one row.  Errors (no row is appended then, though a new name may
+ * stay registered as a column without values): NaN or infinite
  * numbers, a column whose kind differs from earlier rows, the same name
  * twice in a row (PMED_ERR_INVALID, naming the column); a name or a string
  * over its byte limit, too many columns, a code list over
