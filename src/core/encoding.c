@@ -1115,30 +1115,14 @@ learn_levels(const PmedRowStore *rs, PmedEncColumn *c, LevelRef *refs, uint32_t 
 			c->other_count += refs[i].count;
 }
 
-PmedStatus
-pmed_encoding_learn(const PmedRowStore *rs, const PmedEncodeParams *params,
-					PmedEncoding **out, PmedError *err)
+static int32_t find_level(const PmedEncColumn *c, const char *s, size_t len);
+
+/* One pass over the rows: non-NULL values per column, rows per string. */
+static void
+count_values(const PmedRowStore *rs, uint64_t *present, uint64_t *count)
 {
-	PmedEncoding *enc;
-	uint64_t   *present = pmed_alloc_array(rs->n_cols ? rs->n_cols : 1, sizeof(uint64_t));
-	uint64_t   *count = pmed_alloc_array(rs->n_str ? rs->n_str : 1, sizeof(uint64_t));
 	int64_t    *seen = pmed_alloc_array(rs->n_str ? rs->n_str : 1, sizeof(int64_t));
-	uint64_t   *other_rows = pmed_alloc_array(rs->n_cols ? rs->n_cols : 1, sizeof(uint64_t));
-	uint32_t   *col_strings = pmed_alloc_array(rs->n_cols + 1, sizeof(uint32_t));
-	uint32_t   *by_col = pmed_alloc_array(rs->n_str ? rs->n_str : 1, sizeof(uint32_t));
-	ColRef	   *order = pmed_alloc_array(rs->n_cols ? rs->n_cols : 1, sizeof(ColRef));
-	LevelRef   *refs = pmed_alloc_array(rs->n_str ? rs->n_str : 1, sizeof(LevelRef));
-	uint32_t	min_count = params->min_category_count ? params->min_category_count : 1;
-	uint32_t	max_levels = params->max_levels;
 
-	*out = NULL;
-	if (params->mode != PMED_ENC_ONEHOT && params->mode != PMED_ENC_NATIVE)
-		return pmed_fail(err, PMED_ERR_INTERNAL, "unknown encoding mode %d", params->mode);
-	if (params->mode == PMED_ENC_NATIVE &&
-		(max_levels == 0 || max_levels > PMED_ENC_NATIVE_MAX_LEVELS))
-		max_levels = PMED_ENC_NATIVE_MAX_LEVELS;
-
-	/* one pass over the rows: presence per column, rows per string */
 	for (uint32_t i = 0; i < rs->n_str; i++)
 		seen[i] = -1;
 	for (int64_t r = 0; r < rs->n_rows; r++)
@@ -1159,6 +1143,7 @@ pmed_encoding_learn(const PmedRowStore *rs, const PmedEncodeParams *params,
 			{
 				size_t		cp = c.codes_pos;
 
+				/* a code twice in one list counts once */
 				for (uint32_t i = 0; i < c.n_codes; i++)
 				{
 					uint32_t	sid = store_varint(rs, &cp);
@@ -1172,30 +1157,146 @@ pmed_encoding_learn(const PmedRowStore *rs, const PmedEncodeParams *params,
 			}
 		}
 	}
+	pmed_free(seen);
+}
 
-	/* group string ids by column (counting sort) */
+/* String ids grouped by column: column c's are by_col[start[c] .. start[c + 1]). */
+static void
+group_strings(const PmedRowStore *rs, uint32_t *start, uint32_t *by_col)
+{
+	uint32_t   *fill = pmed_alloc_array(rs->n_cols ? rs->n_cols : 1, sizeof(uint32_t));
+
 	for (uint32_t i = 0; i < rs->n_str; i++)
-		col_strings[rs->str_col[i] + 1]++;
+		start[rs->str_col[i] + 1]++;
 	for (uint32_t c = 0; c < rs->n_cols; c++)
-		col_strings[c + 1] += col_strings[c];
+		start[c + 1] += start[c];
+	for (uint32_t i = 0; i < rs->n_str; i++)
 	{
-		uint32_t   *fill = pmed_alloc_array(rs->n_cols ? rs->n_cols : 1, sizeof(uint32_t));
+		uint32_t	c = rs->str_col[i];
 
-		for (uint32_t i = 0; i < rs->n_str; i++)
-		{
-			uint32_t	c = rs->str_col[i];
-
-			by_col[col_strings[c] + fill[c]++] = i;
-		}
-		pmed_free(fill);
+		by_col[start[c] + fill[c]++] = i;
 	}
+	pmed_free(fill);
+}
 
-	enc = pmed_alloc(sizeof(PmedEncoding));
-	enc->mode = params->mode;
-	enc->min_category_count = min_count;
-	enc->n_rows = (uint64_t) rs->n_rows;
-	enc->n_columns = rs->n_cols;
-	enc->columns = pmed_alloc_array(rs->n_cols ? rs->n_cols : 1, sizeof(PmedEncColumn));
+/* Kind and levels of store column col, whose strings are sids[0 .. ns). */
+static void
+learn_column(const PmedRowStore *rs, uint32_t col, const uint32_t *sids, uint32_t ns,
+			 const uint64_t *count, LevelRef *refs, uint32_t min_count, uint32_t max_levels,
+			 PmedEncColumn *c)
+{
+	bool		all_dates = ns > 0;
+	double		d;
+
+	switch (rs->col_kind[col])
+	{
+		case PMED_VALUE_NUMBER:
+			c->kind = PMED_COL_NUMBER;
+			return;
+		case PMED_VALUE_BOOL:
+			c->kind = PMED_COL_BOOL;
+			return;
+		case PMED_VALUE_DATE:
+			c->kind = PMED_COL_DATE;
+			return;
+		case PMED_VALUE_STRING:
+		case PMED_VALUE_CODES:
+			break;
+		default:
+			c->kind = PMED_COL_EMPTY;
+			return;
+	}
+	if (rs->col_kind[col] == PMED_VALUE_STRING)
+	{
+		/* strings that are all ISO 8601 dates (to_jsonb's form of dates) make a date */
+		for (uint32_t k = 0; k < ns && all_dates; k++)
+			all_dates = pmed_parse_iso_date(rs->str[sids[k]], rs->str_len[sids[k]], &d);
+		if (all_dates)
+		{
+			c->kind = PMED_COL_DATE;
+			c->from_strings = 1;
+			return;
+		}
+	}
+	c->kind = rs->col_kind[col] == PMED_VALUE_STRING ? PMED_COL_CATEGORY : PMED_COL_CODES;
+	for (uint32_t k = 0; k < ns; k++)
+	{
+		refs[k].rs = rs;
+		refs[k].sid = sids[k];
+		refs[k].count = count[sids[k]];
+	}
+	learn_levels(rs, c, refs, ns, min_count, c->kind == PMED_COL_CATEGORY ? max_levels : 0);
+}
+
+/* other_count of code columns: rows holding at least one pooled code. */
+static void
+count_pooled_code_rows(const PmedRowStore *rs, PmedEncoding *enc, const int32_t *enc_col)
+{
+	uint8_t    *pooled = pmed_alloc(rs->n_str ? rs->n_str : 1);
+
+	for (uint32_t s = 0; s < rs->n_str; s++)
+	{
+		const PmedEncColumn *c = &enc->columns[enc_col[rs->str_col[s]]];
+
+		pooled[s] = c->kind == PMED_COL_CODES && find_level(c, rs->str[s], rs->str_len[s]) < 0;
+	}
+	for (int64_t r = 0; r < rs->n_rows; r++)
+	{
+		size_t		pos = rs->row_start[r];
+
+		if ((r & 4095) == 0)
+			pmed_check_interrupts();
+		while (pos < rs->row_start[r + 1])
+		{
+			Cell		c;
+
+			next_cell(rs, &pos, &c);
+			if (c.kind != PMED_VALUE_CODES)
+				continue;
+			for (uint32_t i = 0; i < c.n_codes; i++)
+				if (pooled[store_varint(rs, &c.codes_pos)])
+				{
+					enc->columns[enc_col[c.col]].other_count++;
+					break;
+				}
+		}
+	}
+	pmed_free(pooled);
+}
+
+PmedStatus
+pmed_encoding_learn(const PmedRowStore *rs, const PmedEncodeParams *params,
+					PmedEncoding **out, PmedError *err)
+{
+	PmedEncoding *enc;
+	size_t		ncol = rs->n_cols ? rs->n_cols : 1;
+	size_t		nstr = rs->n_str ? rs->n_str : 1;
+	uint64_t   *present;
+	uint64_t   *count;
+	uint32_t   *col_strings;
+	uint32_t   *by_col;
+	ColRef	   *order;
+	int32_t    *enc_col;
+	LevelRef   *refs;
+	uint32_t	min_count = params->min_category_count ? params->min_category_count : 1;
+	uint32_t	max_levels = params->max_levels;
+
+	*out = NULL;
+	if (params->mode != PMED_ENC_ONEHOT && params->mode != PMED_ENC_NATIVE)
+		return pmed_fail(err, PMED_ERR_INTERNAL, "unknown encoding mode %d", params->mode);
+	if (params->mode == PMED_ENC_NATIVE &&
+		(max_levels == 0 || max_levels > PMED_ENC_NATIVE_MAX_LEVELS))
+		max_levels = PMED_ENC_NATIVE_MAX_LEVELS;
+
+	present = pmed_alloc_array(ncol, sizeof(uint64_t));
+	count = pmed_alloc_array(nstr, sizeof(uint64_t));
+	count_values(rs, present, count);
+	col_strings = pmed_alloc_array(rs->n_cols + 1, sizeof(uint32_t));
+	by_col = pmed_alloc_array(nstr, sizeof(uint32_t));
+	group_strings(rs, col_strings, by_col);
+
+	/* input columns in bytewise name order */
+	order = pmed_alloc_array(ncol, sizeof(ColRef));
 	for (uint32_t c = 0; c < rs->n_cols; c++)
 	{
 		order[c].rs = rs;
@@ -1203,136 +1304,34 @@ pmed_encoding_learn(const PmedRowStore *rs, const PmedEncodeParams *params,
 	}
 	qsort(order, rs->n_cols, sizeof(ColRef), cmp_col);
 
+	enc = pmed_alloc(sizeof(PmedEncoding));
+	enc->mode = params->mode;
+	enc->min_category_count = min_count;
+	enc->n_rows = (uint64_t) rs->n_rows;
+	enc->n_columns = rs->n_cols;
+	enc->columns = pmed_alloc_array(ncol, sizeof(PmedEncColumn));
+	enc_col = pmed_alloc_array(ncol, sizeof(int32_t));
+	refs = pmed_alloc_array(nstr, sizeof(LevelRef));
 	for (uint32_t i = 0; i < rs->n_cols; i++)
 	{
 		uint32_t	col = order[i].col;
 		PmedEncColumn *c = &enc->columns[i];
-		uint32_t	ns = col_strings[col + 1] - col_strings[col];
-		const uint32_t *sids = by_col + col_strings[col];
 
 		pmed_check_interrupts();
+		enc_col[col] = (int32_t) i;
 		c->name = copy_text(rs->col_name[col], rs->col_len[col]);
 		c->missing_count = (uint64_t) rs->n_rows - present[col];
-		switch (rs->col_kind[col])
-		{
-			case PMED_VALUE_NULL:
-				c->kind = PMED_COL_EMPTY;
-				break;
-			case PMED_VALUE_NUMBER:
-				c->kind = PMED_COL_NUMBER;
-				break;
-			case PMED_VALUE_BOOL:
-				c->kind = PMED_COL_BOOL;
-				break;
-			case PMED_VALUE_DATE:
-				c->kind = PMED_COL_DATE;
-				break;
-			case PMED_VALUE_STRING:
-				{
-					bool		all_dates = ns > 0;
-					double		d;
-
-					for (uint32_t k = 0; k < ns && all_dates; k++)
-						all_dates = pmed_parse_iso_date(rs->str[sids[k]], rs->str_len[sids[k]], &d);
-					if (all_dates)
-					{
-						c->kind = PMED_COL_DATE;
-						c->from_strings = 1;
-						break;
-					}
-				}
-				/* FALLTHROUGH */
-			case PMED_VALUE_CODES:
-				c->kind = rs->col_kind[col] == PMED_VALUE_STRING ? PMED_COL_CATEGORY : PMED_COL_CODES;
-				for (uint32_t k = 0; k < ns; k++)
-				{
-					refs[k].rs = rs;
-					refs[k].sid = sids[k];
-					refs[k].count = count[sids[k]];
-				}
-				learn_levels(rs, c, refs, ns, min_count,
-							 c->kind == PMED_COL_CATEGORY ? max_levels : 0);
-				break;
-		}
+		learn_column(rs, col, by_col + col_strings[col], col_strings[col + 1] - col_strings[col],
+					 count, refs, min_count, max_levels, c);
 	}
-
-	/* rows holding at least one pooled code */
-	if (true)
-	{
-		int32_t    *kept_col = pmed_alloc_array(rs->n_cols ? rs->n_cols : 1, sizeof(int32_t));
-		uint8_t    *pooled = pmed_alloc(rs->n_str ? rs->n_str : 1);
-
-		for (uint32_t i = 0; i < rs->n_cols; i++)
-			kept_col[order[i].col] = (int32_t) i;
-		for (uint32_t s = 0; s < rs->n_str; s++)
-		{
-			PmedEncColumn *c = &enc->columns[kept_col[rs->str_col[s]]];
-
-			if (c->kind == PMED_COL_CODES)
-			{
-				/* pooled when not among the (sorted) kept levels */
-				uint32_t	lo = 0,
-							hi = c->n_levels;
-
-				pooled[s] = 1;
-				while (lo < hi)
-				{
-					uint32_t	mid = (lo + hi) / 2;
-					int			cmp = cmp_bytes(c->levels[mid], strlen(c->levels[mid]),
-												rs->str[s], rs->str_len[s]);
-
-					if (cmp == 0)
-					{
-						pooled[s] = 0;
-						break;
-					}
-					if (cmp < 0)
-						lo = mid + 1;
-					else
-						hi = mid;
-				}
-			}
-		}
-		for (int64_t r = 0; r < rs->n_rows; r++)
-		{
-			size_t		pos = rs->row_start[r];
-
-			while (pos < rs->row_start[r + 1])
-			{
-				Cell		c;
-
-				next_cell(rs, &pos, &c);
-				if (c.kind == PMED_VALUE_CODES)
-				{
-					size_t		cp = c.codes_pos;
-
-					for (uint32_t i = 0; i < c.n_codes; i++)
-					{
-						uint32_t	sid = store_varint(rs, &cp);
-
-						if (pooled[sid])
-						{
-							other_rows[c.col]++;
-							break;
-						}
-					}
-				}
-			}
-		}
-		for (uint32_t c = 0; c < rs->n_cols; c++)
-			if (enc->columns[kept_col[c]].kind == PMED_COL_CODES)
-				enc->columns[kept_col[c]].other_count = other_rows[c];
-		pmed_free(kept_col);
-		pmed_free(pooled);
-	}
+	count_pooled_code_rows(rs, enc, enc_col);
 
 	pmed_free(present);
 	pmed_free(count);
-	pmed_free(seen);
-	pmed_free(other_rows);
 	pmed_free(col_strings);
 	pmed_free(by_col);
 	pmed_free(order);
+	pmed_free(enc_col);
 	pmed_free(refs);
 
 	if (!layout(enc))

@@ -391,7 +391,7 @@ test_errors(void)
 			{
 				char	   *s = buf + ((size_t) r * 50001 + i) * 8;
 
-				snprintf(s, 8, "%c%06d", 'a' + r, i);
+				snprintf(s, 8, "%c%06u", 'a' + r, (unsigned) i % 1000000u);
 				c[i] = T(s);
 			}
 			v[0] = codes("dx", c, 50001);
