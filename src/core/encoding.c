@@ -1641,6 +1641,21 @@ pmed_encoding_encode_row(const PmedEncoding *enc, const PmedRawValue *values, in
 	return PMED_OK;
 }
 
+void
+pmed_encoding_match(const PmedEncoding *enc, const PmedRawValue *values, int n,
+					int32_t *value_of)
+{
+	for (uint32_t i = 0; i < enc->n_columns; i++)
+		value_of[i] = -1;
+	for (int v = 0; v < n; v++)
+	{
+		int			ci = pmed_encoding_find(enc, values[v].name);
+
+		if (ci >= 0 && value_of[ci] < 0)
+			value_of[ci] = v;
+	}
+}
+
 uint32_t
 pmed_encoding_column_of(const PmedEncoding *enc, uint32_t j)
 {

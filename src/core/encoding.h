@@ -216,6 +216,13 @@ PmedStatus	pmed_encoding_encode_row(const PmedEncoding *enc, const PmedRawValue 
 									 double *out, PmedEncodeStats *stats, uint8_t *status,
 									 PmedError *err);
 
+/*
+ * For explain's value column: value_of[i] = index in values of input column
+ * i's value, or -1 when the row has no such name (n_columns entries).
+ */
+void		pmed_encoding_match(const PmedEncoding *enc, const PmedRawValue *values, int n,
+								int32_t *value_of);
+
 /* Index of the input column named name, or -1. */
 int			pmed_encoding_find(const PmedEncoding *enc, PmedText name);
 

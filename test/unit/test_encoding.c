@@ -224,6 +224,14 @@ test_rules(void)
 		CHECK(st[0] == PMED_VS_OTHER && st[2] == PMED_VS_OK && st[3] == PMED_VS_ABSENT &&
 			  st[7] == PMED_VS_MISSING, "per-column status");
 
+		{
+			int32_t		value_of[8];
+
+			pmed_encoding_match(enc, v, n, value_of);
+			CHECK(value_of[0] == 0 && value_of[2] == 2 && value_of[3] == -1 && value_of[4] == 3 &&
+				  value_of[7] == 6 && value_of[5] == -1, "input column -> its value in the row");
+		}
+
 		/* a value of the wrong kind names the feature */
 		v[2] = str("age", "old");
 		CHECK(pmed_encoding_encode_row(enc, v, n, out, NULL, NULL, &err) == PMED_ERR_INVALID &&
