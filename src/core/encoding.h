@@ -89,6 +89,10 @@ typedef struct PmedRawValue
  * (number/date: 8 bytes; boolean: 1 byte; string: varint id; codes: varint
  * count then varint ids).  A NULL value stores no cell.  Labels are not
  * here: row i of the store is row i of whatever holds the labels.
+ *
+ * A store allocates through the core hooks whenever it grows: in
+ * PostgreSQL, call every function that changes it (add, merge, read) with
+ * the aggregate's memory context current, never a per-row context.
  */
 typedef struct PmedRowStore PmedRowStore;
 
