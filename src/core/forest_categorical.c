@@ -161,6 +161,7 @@ pmed_cat_split_search(const PmedCatNodeStats *s, int32_t min_leaf, void *scratch
 	Search		S;
 	double		left_w = 0.0;
 	bool		miss_left = false;
+	bool		has_miss;
 
 	p += (size_t) (L + 1) * sizeof(Atom);
 	S.ns = (double *) p;
@@ -181,12 +182,13 @@ pmed_cat_split_search(const PmedCatNodeStats *s, int32_t min_leaf, void *scratch
 	out->default_left = true;
 	memset(out->left, 0, PMED_CAT_WORDS(L) * sizeof(uint32_t));
 
-	/* the atoms, node totals and the parent's score */
+	/* the atoms (rows of zero weight count nowhere), node totals, parent's score */
+	has_miss = s->miss_rows > 0 && s->miss_weight > 0.0;
 	S.m = 0;
-	S.nw = s->miss_weight;
-	S.nrows = s->miss_rows;
+	S.nw = has_miss ? s->miss_weight : 0.0;
+	S.nrows = has_miss ? s->miss_rows : 0;
 	for (int c = 0; c < k; c++)
-		S.ns[c] = s->miss_rows > 0 ? s->miss_sum[c] : 0.0;
+		S.ns[c] = has_miss ? s->miss_sum[c] : 0.0;
 	for (int l = 0; l < L; l++)
 		if (s->rows[l] > 0 && s->weight[l] > 0.0)
 		{
@@ -196,7 +198,7 @@ pmed_cat_split_search(const PmedCatNodeStats *s, int32_t min_leaf, void *scratch
 			for (int c = 0; c < k; c++)
 				S.ns[c] += s->sum[(size_t) l * k + c];
 		}
-	if (s->miss_rows > 0 && s->miss_weight > 0.0)
+	if (has_miss)
 		S.atoms[S.m++] = -1;
 	if (S.m < 2 || !(S.nw > 0.0))
 		return;
@@ -252,7 +254,7 @@ pmed_cat_split_search(const PmedCatNodeStats *s, int32_t min_leaf, void *scratch
 					out->left[lv >> 5] |= UINT32_C(1) << (lv & 31);
 			}
 		/* absent levels (and missing when the node has none) follow the heavier side */
-		if (s->miss_rows > 0 && s->miss_weight > 0.0)
+		if (has_miss)
 			out->default_left = miss_left;
 		else
 			out->default_left = left_w >= S.nw - left_w;

@@ -37,7 +37,7 @@ typedef struct PmedCatNodeStats
 	int			n_levels;		/* level indices 0 .. n_levels-1 */
 	int			k;				/* classes, or 1 for regression */
 	const double *sum;			/* n_levels * k: class weights, or label sums */
-	const double *weight;		/* n_levels: total weight */
+	const double *weight;		/* n_levels: total weight (classification: sum over classes) */
 	const int32_t *rows;		/* n_levels: distinct rows (min_leaf counts these) */
 	const double *miss_sum;		/* k: the same for the missing rows */
 	double		miss_weight;
