@@ -14,8 +14,11 @@ tmp=$(mktemp -d /tmp/pmed-upgrade.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 fresh=pmed_upgrade_fresh
-psql -X -q -c "DROP DATABASE IF EXISTS $fresh" -c "CREATE DATABASE $fresh" >/dev/null
-q -d $fresh -c "CREATE EXTENSION pmed" || echo "not ok - CREATE EXTENSION pmed ($current) failed"
+psql -X -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $fresh" -c "CREATE DATABASE $fresh" >/dev/null
+if ! q -d $fresh -c "CREATE EXTENSION pmed" 2>"$tmp/err"; then
+	echo "not ok - a fresh CREATE EXTENSION pmed ($current) failed: $(cat "$tmp/err")"
+	exit 1
+fi
 q -d $fresh -f test/upgrade/catalog.sql >"$tmp/fresh.txt"
 
 for script in src/sql-history/pmed--*.sql; do
@@ -24,7 +27,7 @@ for script in src/sql-history/pmed--*.sql; do
 	case "$old" in *--*) continue ;; esac   # an upgrade script, not an install script
 	[ "$old" = "$current" ] && continue
 	db=pmed_upgrade_from_${old//./_}
-	psql -X -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+	psql -X -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 	if ! q -d $db -c "CREATE EXTENSION pmed VERSION '$old'" 2>"$tmp/err"; then
 		echo "not ok - install pmed $old with today's library: $(cat "$tmp/err")"
 		echo "#   The $old install script calls C functions pmed.so must keep exporting."

@@ -21,7 +21,7 @@ trap 'rm -rf "$tmp"' EXIT
 chmod a+rx "$tmp"
 
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d $db "$@"; }
-psql -X -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+psql -X -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 q -c "CREATE EXTENSION pmed" -f data/wdbc/load.sql >/dev/null
 q >/dev/null <<'SQL'
 CREATE TABLE live_model (name text PRIMARY KEY, version int NOT NULL, model bytea NOT NULL);
