@@ -1,11 +1,11 @@
 -- Privileges: pmed is a trusted extension that a database owner without
--- superuser installs; training aggregates read rows with the caller's
--- privileges (42501 on a table it cannot read) and through row-level
--- security; a table of models is protected by its own grants; nothing is
--- SECURITY DEFINER and no function can be redirected through search_path.
--- Roles and the reinstall are rolled back with the transaction.
+-- superuser installs and updates; training aggregates read rows with the
+-- caller's privileges (42501 on a table it cannot read) and through
+-- row-level security; a table of models is protected by its own grants;
+-- nothing is SECURITY DEFINER and no function can be redirected through
+-- search_path.  Roles and the reinstall are rolled back with the transaction.
 BEGIN;
-SELECT plan(20);
+SELECT plan(22);
 
 -- Runs query as role r and returns the first value of a SELECT as text,
 -- 'done' for any other statement, or 'ERROR <sqlstate>'.
@@ -56,8 +56,13 @@ DROP SCHEMA pmed;
 
 SELECT is(pg_temp.as_role('pmed_tap_outsider', 'CREATE EXTENSION pmed'), 'ERROR 42501',
           'a role without CREATE on the database cannot install pmed: 42501');
-SELECT is(pg_temp.as_role('pmed_tap_owner', 'CREATE EXTENSION pmed'), 'done',
-          'the database owner, not a superuser, installs pmed');
+SELECT is(pg_temp.as_role('pmed_tap_owner', $q$CREATE EXTENSION pmed VERSION '0.1.0'$q$), 'done',
+          'the database owner, not a superuser, installs pmed 0.1.0');
+SELECT is(pg_temp.as_role('pmed_tap_owner', 'ALTER EXTENSION pmed UPDATE'), 'done',
+          'and updates it');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'pmed'),
+          (SELECT default_version FROM pg_available_extensions WHERE name = 'pmed'),
+          'to the current version');
 SELECT is((SELECT extowner::regrole::text FROM pg_extension WHERE extname = 'pmed'), 'pmed_tap_owner',
           'the extension belongs to the database owner');
 
