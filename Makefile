@@ -2,16 +2,19 @@
 # against a running server; test/run does all of it in a throwaway cluster.
 
 EXTENSION = pmed
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = pmed
 CORE_SRCS = $(sort $(wildcard src/core/*.c))
 GLUE_SRCS = $(sort $(wildcard src/*.c))
 OBJS = $(GLUE_SRCS:.c=.o) $(CORE_SRCS:.c=.o)
 
-# The install script is assembled from one fragment per surface.
+# The install script is assembled from one fragment per surface.  Released
+# versions keep their frozen install scripts, and every version step its
+# upgrade script, in src/sql-history/ (README, "Upgrading").
 SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
 DATA_built = src/pmed--$(EXTVERSION).sql
+DATA = $(sort $(wildcard src/sql-history/pmed--*.sql))
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=pmed
@@ -31,7 +34,7 @@ src/pmed--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $(SQL_PARTS) > $@
 
 # ---- C unit tests of the pure cores: no PostgreSQL involved ----
-UNIT_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wdeclaration-after-statement -Wno-unused-parameter -Isrc/core -Itest/unit
+UNIT_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wdeclaration-after-statement -Wno-unused-parameter -Isrc/core -Itest/unit $(COPT)
 UNIT_TESTS = $(patsubst test/unit/%.c,test/unit/bin/%,$(sort $(wildcard test/unit/test_*.c)))
 UNIT_CORE_OBJS = $(patsubst src/core/%.c,test/unit/bin/core/%.o,$(CORE_SRCS))
 
