@@ -281,6 +281,7 @@ COMMENT ON AGGREGATE pmed.calibration_curve(float8, boolean, integer) IS
 CREATE FUNCTION pmed.roc_points(curve jsonb)
 RETURNS TABLE (threshold float8, tpr float8, fpr float8)
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT (e.v ->> 'threshold')::float8, (e.v ->> 'tpr')::float8, (e.v ->> 'fpr')::float8
 FROM jsonb_array_elements(curve) WITH ORDINALITY AS e(v, ord)
@@ -292,6 +293,7 @@ COMMENT ON FUNCTION pmed.roc_points(jsonb) IS
 CREATE FUNCTION pmed.pr_points(curve jsonb)
 RETURNS TABLE (threshold float8, "precision" float8, recall float8)
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT (e.v ->> 'threshold')::float8, (e.v ->> 'precision')::float8, (e.v ->> 'recall')::float8
 FROM jsonb_array_elements(curve) WITH ORDINALITY AS e(v, ord)
@@ -303,6 +305,7 @@ COMMENT ON FUNCTION pmed.pr_points(jsonb) IS
 CREATE FUNCTION pmed.calibration_points(curve jsonb)
 RETURNS TABLE (bin int, lower float8, upper float8, mean_predicted float8, observed_rate float8, count bigint)
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT (e.v ->> 'bin')::int, (e.v ->> 'lower')::float8, (e.v ->> 'upper')::float8,
        (e.v ->> 'mean_predicted')::float8, (e.v ->> 'observed_rate')::float8, (e.v ->> 'count')::bigint
