@@ -1,0 +1,242 @@
+/*
+ * nn_layers.c - dense, 1-D convolution, relu and pooling layers of the
+ * neural engine, forward and backward (see nn_internal.h for shapes).
+ */
+#include "nn_internal.h"
+#include "nn_blas.h"
+
+#include <math.h>
+#include <string.h>
+
+void
+nn_dense_forward(int B, int I, int O, const float *x, const float *W, const float *b, float *y)
+{
+	for (int i = 0; i < B; i++)
+		memcpy(y + (size_t) i * O, b, sizeof(float) * O);
+	nn_gemm(false, false, B, O, I, 1.0f, x, I, W, O, 1.0f, y, O);
+}
+
+void
+nn_dense_backward(int B, int I, int O, const float *x, const float *W, const float *dy,
+				  float *dx, float *dW, float *db)
+{
+	if (dW)
+	{
+		nn_gemm(true, false, I, O, B, 1.0f, x, I, dy, O, 1.0f, dW, O);
+		for (int i = 0; i < B; i++)
+			for (int o = 0; o < O; o++)
+				db[o] += dy[(size_t) i * O + o];
+	}
+	if (dx)
+		nn_gemm(false, true, B, I, O, 1.0f, dy, O, W, O, 0.0f, dx, I);
+}
+
+/* col[t, k*C + c] = x[t + k - K/2, c], zero outside the signal. */
+static void
+im2col(int T, int C, int K, const float *x, float *col)
+{
+	int			pad = K / 2;
+	size_t		row = (size_t) K * C;
+
+	for (int t = 0; t < T; t++)
+	{
+		float	   *dst = col + (size_t) t * row;
+		int			lo = t - pad;
+
+		if (lo >= 0 && lo + K <= T)
+			memcpy(dst, x + (size_t) lo * C, sizeof(float) * row);
+		else
+			for (int k = 0; k < K; k++)
+			{
+				int			s = lo + k;
+
+				if (s < 0 || s >= T)
+					memset(dst + (size_t) k * C, 0, sizeof(float) * C);
+				else
+					memcpy(dst + (size_t) k * C, x + (size_t) s * C, sizeof(float) * C);
+			}
+	}
+}
+
+void
+nn_conv_forward(int B, int T, int C, int F, int K, const float *x, const float *W,
+				const float *b, float *y, float *col)
+{
+	for (int i = 0; i < B; i++)
+	{
+		float	   *yi = y + (size_t) i * T * F;
+
+		pmed_check_interrupts();
+		im2col(T, C, K, x + (size_t) i * T * C, col);
+		for (int t = 0; t < T; t++)
+			memcpy(yi + (size_t) t * F, b, sizeof(float) * F);
+		nn_gemm(false, false, T, F, K * C, 1.0f, col, K * C, W, F, 1.0f, yi, F);
+	}
+}
+
+void
+nn_conv_backward(int B, int T, int C, int F, int K, const float *x, const float *W,
+				 const float *dy, float *dx, float *dW, float *db, float *col)
+{
+	int			pad = K / 2;
+	int			KC = K * C;
+
+	for (int i = 0; i < B; i++)
+	{
+		const float *dyi = dy + (size_t) i * T * F;
+
+		pmed_check_interrupts();
+		im2col(T, C, K, x + (size_t) i * T * C, col);
+		nn_gemm(true, false, KC, F, T, 1.0f, col, KC, dyi, F, 1.0f, dW, F);
+		for (int t = 0; t < T; t++)
+			for (int f = 0; f < F; f++)
+				db[f] += dyi[(size_t) t * F + f];
+		if (dx)
+		{
+			float	   *dxi = dx + (size_t) i * T * C;
+
+			/* dcol = dy W^T, then scatter the windows back (col2im). */
+			nn_gemm(false, true, T, KC, F, 1.0f, dyi, F, W, F, 0.0f, col, KC);
+			memset(dxi, 0, sizeof(float) * T * C);
+			for (int t = 0; t < T; t++)
+				for (int k = 0; k < K; k++)
+				{
+					int			s = t - pad + k;
+					const float *src = col + (size_t) t * KC + (size_t) k * C;
+
+					if (s < 0 || s >= T)
+						continue;
+					for (int c = 0; c < C; c++)
+						dxi[(size_t) s * C + c] += src[c];
+				}
+		}
+	}
+}
+
+void
+nn_relu_forward(size_t n, float *x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(x[i] > 0.0f))
+			x[i] = 0.0f;
+}
+
+void
+nn_relu_backward(size_t n, const float *y, float *dy)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(y[i] > 0.0f))
+			dy[i] = 0.0f;
+}
+
+void
+nn_pool_forward(int kind, int B, int T, int C, int P, const float *x, float *y, int32_t *idx)
+{
+	int			To = T / P;
+
+	for (int i = 0; i < B; i++)
+		for (int t = 0; t < To; t++)
+			for (int c = 0; c < C; c++)
+			{
+				const float *src = x + ((size_t) i * T + (size_t) t * P) * C + c;
+				size_t		o = ((size_t) i * To + t) * C + c;
+
+				if (kind == PMED_NN_POOL_MAX)
+				{
+					int			best = 0;
+
+					for (int p = 1; p < P; p++)
+						if (src[(size_t) p * C] > src[(size_t) best * C])
+							best = p;
+					y[o] = src[(size_t) best * C];
+					idx[o] = t * P + best;
+				}
+				else
+				{
+					float		s = 0.0f;
+
+					for (int p = 0; p < P; p++)
+						s += src[(size_t) p * C];
+					y[o] = s / P;
+				}
+			}
+}
+
+void
+nn_pool_backward(int kind, int B, int T, int C, int P, const float *dy, const int32_t *idx,
+				 float *dx)
+{
+	int			To = T / P;
+
+	memset(dx, 0, sizeof(float) * B * T * C);
+	for (int i = 0; i < B; i++)
+		for (int t = 0; t < To; t++)
+			for (int c = 0; c < C; c++)
+			{
+				size_t		o = ((size_t) i * To + t) * C + c;
+
+				if (kind == PMED_NN_POOL_MAX)
+					dx[((size_t) i * T + idx[o]) * C + c] += dy[o];
+				else
+					for (int p = 0; p < P; p++)
+						dx[((size_t) i * T + (size_t) t * P + p) * C + c] += dy[o] / P;
+			}
+}
+
+void
+nn_global_forward(int kind, int B, int T, int C, const float *x, float *y, int32_t *idx)
+{
+	for (int i = 0; i < B; i++)
+	{
+		const float *xi = x + (size_t) i * T * C;
+		float	   *yi = y + (size_t) i * C;
+
+		if (kind == PMED_NN_HEAD_MAX)
+		{
+			for (int c = 0; c < C; c++)
+			{
+				yi[c] = xi[c];
+				idx[(size_t) i * C + c] = 0;
+			}
+			for (int t = 1; t < T; t++)
+				for (int c = 0; c < C; c++)
+					if (xi[(size_t) t * C + c] > yi[c])
+					{
+						yi[c] = xi[(size_t) t * C + c];
+						idx[(size_t) i * C + c] = t;
+					}
+		}
+		else
+		{
+			for (int c = 0; c < C; c++)
+				yi[c] = 0.0f;
+			for (int t = 0; t < T; t++)
+				for (int c = 0; c < C; c++)
+					yi[c] += xi[(size_t) t * C + c];
+			for (int c = 0; c < C; c++)
+				yi[c] /= T;
+		}
+	}
+}
+
+void
+nn_global_backward(int kind, int B, int T, int C, const float *dy, const int32_t *idx,
+				   float *dx)
+{
+	for (int i = 0; i < B; i++)
+	{
+		float	   *dxi = dx + (size_t) i * T * C;
+		const float *dyi = dy + (size_t) i * C;
+
+		if (kind == PMED_NN_HEAD_MAX)
+		{
+			memset(dxi, 0, sizeof(float) * T * C);
+			for (int c = 0; c < C; c++)
+				dxi[(size_t) idx[(size_t) i * C + c] * C + c] = dyi[c];
+		}
+		else
+			for (int t = 0; t < T; t++)
+				for (int c = 0; c < C; c++)
+					dxi[(size_t) t * C + c] = dyi[c] / T;
+	}
+}
