@@ -25,7 +25,13 @@ void		nn_dense_backward(int B, int I, int O, const float *x, const float *W,
 /* conv1d, 'same' zero padding, odd K: x[B,T,C] -> y[B,T,F]; W[K*C, F]. */
 void		nn_conv_forward(int B, int T, int C, int F, int K, const float *x,
 							const float *W, const float *b, float *y, float *col);
-/* col: work of T*K*C floats; dx may be NULL. */
+/*
+ * col: work of nn_conv_col_floats(B, T, K*C) floats; dx may be NULL.  The
+ * batch runs as one sgemm when its im2col matrix fits NN_COL_CAP floats,
+ * else in chunks of samples (at least one sample each).
+ */
+#define NN_COL_CAP ((size_t) 1 << 20)
+size_t		nn_conv_col_floats(int B, int T, int KC);
 void		nn_conv_backward(int B, int T, int C, int F, int K, const float *x,
 							 const float *W, const float *dy, float *dx, float *dW,
 							 float *db, float *col);

@@ -58,19 +58,42 @@ im2col(int T, int C, int K, const float *x, float *col)
 	}
 }
 
+/* Samples per im2col chunk: the whole batch when its columns fit NN_COL_CAP. */
+static int
+conv_chunk(int B, int T, int KC)
+{
+	size_t		per = (size_t) T * KC;
+	size_t		n = per > 0 ? NN_COL_CAP / per : 1;
+
+	if (n < 1)
+		n = 1;
+	return n < (size_t) B ? (int) n : B;
+}
+
+size_t
+nn_conv_col_floats(int B, int T, int KC)
+{
+	return (size_t) conv_chunk(B, T, KC) * T * KC;
+}
+
 void
 nn_conv_forward(int B, int T, int C, int F, int K, const float *x, const float *W,
 				const float *b, float *y, float *col)
 {
-	for (int i = 0; i < B; i++)
+	int			KC = K * C;
+	int			chunk = conv_chunk(B, T, KC);
+
+	for (int i0 = 0; i0 < B; i0 += chunk)
 	{
-		float	   *yi = y + (size_t) i * T * F;
+		int			n = B - i0 < chunk ? B - i0 : chunk;
+		float	   *yi = y + (size_t) i0 * T * F;
 
 		pmed_check_interrupts();
-		im2col(T, C, K, x + (size_t) i * T * C, col);
-		for (int t = 0; t < T; t++)
-			memcpy(yi + (size_t) t * F, b, sizeof(float) * F);
-		nn_gemm(false, false, T, F, K * C, 1.0f, col, K * C, W, F, 1.0f, yi, F);
+		for (int i = 0; i < n; i++)
+			im2col(T, C, K, x + (size_t) (i0 + i) * T * C, col + (size_t) i * T * KC);
+		for (size_t t = 0; t < (size_t) n * T; t++)
+			memcpy(yi + t * F, b, sizeof(float) * F);
+		nn_gemm(false, false, n * T, F, KC, 1.0f, col, KC, W, F, 1.0f, yi, F);
 	}
 }
 
@@ -80,29 +103,35 @@ nn_conv_backward(int B, int T, int C, int F, int K, const float *x, const float 
 {
 	int			pad = K / 2;
 	int			KC = K * C;
+	int			chunk = conv_chunk(B, T, KC);
 
-	for (int i = 0; i < B; i++)
+	for (int i0 = 0; i0 < B; i0 += chunk)
 	{
-		const float *dyi = dy + (size_t) i * T * F;
+		int			n = B - i0 < chunk ? B - i0 : chunk;
+		const float *dyi = dy + (size_t) i0 * T * F;
 
 		pmed_check_interrupts();
-		im2col(T, C, K, x + (size_t) i * T * C, col);
-		nn_gemm(true, false, KC, F, T, 1.0f, col, KC, dyi, F, 1.0f, dW, F);
-		for (int t = 0; t < T; t++)
+		for (int i = 0; i < n; i++)
+			im2col(T, C, K, x + (size_t) (i0 + i) * T * C, col + (size_t) i * T * KC);
+		nn_gemm(true, false, KC, F, n * T, 1.0f, col, KC, dyi, F, 1.0f, dW, F);
+		for (size_t t = 0; t < (size_t) n * T; t++)
 			for (int f = 0; f < F; f++)
-				db[f] += dyi[(size_t) t * F + f];
-		if (dx)
+				db[f] += dyi[t * F + f];
+		if (!dx)
+			continue;
+		/* dcol = dy W^T, then scatter the windows back (col2im) */
+		nn_gemm(false, true, n * T, KC, F, 1.0f, dyi, F, W, F, 0.0f, col, KC);
+		for (int i = 0; i < n; i++)
 		{
-			float	   *dxi = dx + (size_t) i * T * C;
+			float	   *dxi = dx + (size_t) (i0 + i) * T * C;
+			const float *ci = col + (size_t) i * T * KC;
 
-			/* dcol = dy W^T, then scatter the windows back (col2im). */
-			nn_gemm(false, true, T, KC, F, 1.0f, dyi, F, W, F, 0.0f, col, KC);
 			memset(dxi, 0, sizeof(float) * T * C);
 			for (int t = 0; t < T; t++)
 				for (int k = 0; k < K; k++)
 				{
 					int			s = t - pad + k;
-					const float *src = col + (size_t) t * KC + (size_t) k * C;
+					const float *src = ci + (size_t) t * KC + (size_t) k * C;
 
 					if (s < 0 || s >= T)
 						continue;

@@ -254,8 +254,8 @@ nn_net_create(const PmedNnModel *m, int B_cap, int T_cap)
 				big = Tl * F;
 			if (Tl * L->conv_in[l] > big)
 				big = Tl * L->conv_in[l];
-			if (Tl * m->kernel[l] * L->conv_in[l] > col)
-				col = Tl * m->kernel[l] * L->conv_in[l];
+			if (nn_conv_col_floats(B_cap, Tl, m->kernel[l] * L->conv_in[l]) > col)
+				col = nn_conv_col_floats(B_cap, Tl, m->kernel[l] * L->conv_in[l]);
 		}
 		net->head_idx = pmed_alloc_array(B * m->filters[m->n_conv - 1], sizeof(int32_t));
 		net->col = FLOATS(col);

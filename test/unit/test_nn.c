@@ -102,7 +102,7 @@ dense_loss(void *p)
 static void
 test_dense(void)
 {
-	DenseCtx	c = {3, 4, 5, NULL, NULL, NULL, NULL, NULL};
+	DenseCtx	c = {.B = 3, .I = 4, .O = 5};
 	float	   *dx,
 			   *dW,
 			   *db;
@@ -159,7 +159,7 @@ conv_loss(void *p)
 static void
 test_conv(int K)
 {
-	ConvCtx		c = {2, 7, 3, 4, K};
+	ConvCtx		c = {.B = 2, .T = 7, .C = 3, .F = 4, .K = K};
 	size_t		nx = 2 * 7 * 3,
 				nw = (size_t) K * 3 * 4,
 				ny = 2 * 7 * 4;
@@ -173,7 +173,7 @@ test_conv(int K)
 	c.b = fnew(4);
 	c.y = fnew(ny);
 	c.R = fnew(ny);
-	c.col = fnew((size_t) 7 * K * 3);
+	c.col = fnew(nn_conv_col_floats(2, 7, K * 3));
 	fill(c.x, nx, 1);
 	fill(c.W, nw, 1);
 	fill(c.b, 4, 1);
@@ -228,7 +228,7 @@ pool_loss(void *p)
 static void
 test_pool(int what, int kind, const char *name)
 {
-	PoolCtx		c = {what, kind, 2, 9, 3, 2};
+	PoolCtx		c = {.what = what, .kind = kind, .B = 2, .T = 9, .C = 3, .P = 2};
 	size_t		n = 2 * 9 * 3;
 	float	   *dx = fnew(n),
 			   *dy;
@@ -299,7 +299,7 @@ gru_loss(void *p)
 static void
 test_gru(bool reverse)
 {
-	GruCtx		c = {5, 3, 4, 3, reverse, {5, 3, 1}};
+	GruCtx		c = {.T = 5, .B = 3, .D = 4, .H = 3, .reverse = reverse, .len = {5, 3, 1}};
 	size_t		rows = 15,
 				H3 = 9;
 	float	   *dX = fnew(rows * 4),
