@@ -194,16 +194,12 @@ nn_gru_backward(int T, int B, int D, int H, const int32_t *len, bool reverse,
 		}
 		/* parameter gradients of the recurrent part, then the carried state */
 		nn_gemm(true, false, H, H3, B, 1.0f, hp, ldp, dgh, H3, 1.0f, dWh, H3);
-		for (int b = 0; b < B; b++)
-			for (int j = 0; j < H3; j++)
-				dbh[j] += dgh[(size_t) b * H3 + j];
+		nn_colsum_add(B, H3, dgh, H3, dbh);
 		memcpy(carry, direct, sizeof(float) * B * H);
 		nn_gemm(false, true, B, H, H3, 1.0f, dgh, H3, Wh, H3, 1.0f, carry, H);
 	}
 	nn_gemm(true, false, D, H3, (int) rows, 1.0f, X, D, dgx, H3, 1.0f, dWx, H3);
-	for (size_t i = 0; i < rows; i++)
-		for (int j = 0; j < H3; j++)
-			dbx[j] += dgx[i * H3 + j];
+	nn_colsum_add((int) rows, H3, dgx, H3, dbx);
 	if (dX)
 		nn_gemm(false, true, (int) rows, D, H3, 1.0f, dgx, H3, Wx, H3, 1.0f, dX, D);
 }

@@ -22,11 +22,14 @@ void		nn_dense_forward(int B, int I, int O, const float *x, const float *W,
 void		nn_dense_backward(int B, int I, int O, const float *x, const float *W,
 							  const float *dy, float *dx, float *dW, float *db);
 
+/* out[cols] += column sums of A[rows, cols] (row stride lda), by sgemm */
+void		nn_colsum_add(int rows, int cols, const float *A, int lda, float *out);
+
 /* conv1d, 'same' zero padding, odd K: x[B,T,C] -> y[B,T,F]; W[K*C, F]. */
 void		nn_conv_forward(int B, int T, int C, int F, int K, const float *x,
 							const float *W, const float *b, float *y, float *col);
 /*
- * col: work of nn_conv_col_floats(B, T, K*C) floats; dx may be NULL.  The
+ * col: work of nn_conv_col_floats(B, T, K * max(C, F)) floats; dx may be NULL.  The
  * batch runs as one sgemm when its im2col matrix fits NN_COL_CAP floats,
  * else in chunks of samples (at least one sample each).
  */

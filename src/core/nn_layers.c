@@ -23,9 +23,7 @@ nn_dense_backward(int B, int I, int O, const float *x, const float *W, const flo
 	if (dW)
 	{
 		nn_gemm(true, false, I, O, B, 1.0f, x, I, dy, O, 1.0f, dW, O);
-		for (int i = 0; i < B; i++)
-			for (int o = 0; o < O; o++)
-				db[o] += dy[(size_t) i * O + o];
+		nn_colsum_add(B, O, dy, O, db);
 	}
 	if (dx)
 		nn_gemm(false, true, B, I, O, 1.0f, dy, O, W, O, 0.0f, dx, I);
@@ -98,12 +96,35 @@ nn_conv_forward(int B, int T, int C, int F, int K, const float *x, const float *
 }
 
 void
+nn_colsum_add(int rows, int cols, const float *A, int lda, float *out)
+{
+	static float ones[1024];
+
+	if (ones[0] != 1.0f)
+		for (int i = 0; i < 1024; i++)
+			ones[i] = 1.0f;
+	for (int r0 = 0; r0 < rows; r0 += 1024)
+	{
+		int			n = rows - r0 < 1024 ? rows - r0 : 1024;
+
+		nn_gemm(false, false, 1, cols, n, 1.0f, ones, n, A + (size_t) r0 * lda, lda, 1.0f,
+				out, cols);
+	}
+}
+
+/*
+ * The input gradient is itself a 'same' convolution: of dy with the
+ * kernel flipped in time and transposed, Wf[j*F + f, c] = W[(K-1-j)*C + c, f],
+ * so it runs as im2col(dy) times Wf (one sgemm, no scatter).
+ */
+void
 nn_conv_backward(int B, int T, int C, int F, int K, const float *x, const float *W,
 				 const float *dy, float *dx, float *dW, float *db, float *col)
 {
-	int			pad = K / 2;
 	int			KC = K * C;
+	int			KF = K * F;
 	int			chunk = conv_chunk(B, T, KC);
+	float	   *Wf;
 
 	for (int i0 = 0; i0 < B; i0 += chunk)
 	{
@@ -114,32 +135,27 @@ nn_conv_backward(int B, int T, int C, int F, int K, const float *x, const float 
 		for (int i = 0; i < n; i++)
 			im2col(T, C, K, x + (size_t) (i0 + i) * T * C, col + (size_t) i * T * KC);
 		nn_gemm(true, false, KC, F, n * T, 1.0f, col, KC, dyi, F, 1.0f, dW, F);
-		for (size_t t = 0; t < (size_t) n * T; t++)
-			for (int f = 0; f < F; f++)
-				db[f] += dyi[t * F + f];
-		if (!dx)
-			continue;
-		/* dcol = dy W^T, then scatter the windows back (col2im) */
-		nn_gemm(false, true, n * T, KC, F, 1.0f, dyi, F, W, F, 0.0f, col, KC);
-		for (int i = 0; i < n; i++)
-		{
-			float	   *dxi = dx + (size_t) (i0 + i) * T * C;
-			const float *ci = col + (size_t) i * T * KC;
-
-			memset(dxi, 0, sizeof(float) * T * C);
-			for (int t = 0; t < T; t++)
-				for (int k = 0; k < K; k++)
-				{
-					int			s = t - pad + k;
-					const float *src = ci + (size_t) t * KC + (size_t) k * C;
-
-					if (s < 0 || s >= T)
-						continue;
-					for (int c = 0; c < C; c++)
-						dxi[(size_t) s * C + c] += src[c];
-				}
-		}
+		nn_colsum_add(n * T, F, dyi, F, db);
 	}
+	if (!dx)
+		return;
+	Wf = pmed_alloc_array((size_t) KF * C, sizeof(float));
+	for (int j = 0; j < K; j++)
+		for (int f = 0; f < F; f++)
+			for (int c = 0; c < C; c++)
+				Wf[((size_t) j * F + f) * C + c] = W[((size_t) (K - 1 - j) * C + c) * F + f];
+	chunk = conv_chunk(B, T, KF);
+	for (int i0 = 0; i0 < B; i0 += chunk)
+	{
+		int			n = B - i0 < chunk ? B - i0 : chunk;
+
+		pmed_check_interrupts();
+		for (int i = 0; i < n; i++)
+			im2col(T, F, K, dy + (size_t) (i0 + i) * T * F, col + (size_t) i * T * KF);
+		nn_gemm(false, false, n * T, C, KF, 1.0f, col, KF, Wf, C, 0.0f,
+				dx + (size_t) i0 * T * C, C);
+	}
+	pmed_free(Wf);
 }
 
 void
@@ -190,11 +206,18 @@ nn_pool_forward(int kind, int B, int T, int C, int P, const float *x, float *y, 
 				if (kind == PMED_NN_POOL_MAX)
 				{
 					int			best = 0;
+					float		bv = src[0];
 
+					/* selects, not branches: the winner is unpredictable */
 					for (int p = 1; p < P; p++)
-						if (src[(size_t) p * C] > src[(size_t) best * C])
-							best = p;
-					y[o] = src[(size_t) best * C];
+					{
+						float		v = src[(size_t) p * C];
+						bool		gt = v > bv;
+
+						best = gt ? p : best;
+						bv = gt ? v : bv;
+					}
+					y[o] = bv;
 					idx[o] = t * P + best;
 				}
 				else

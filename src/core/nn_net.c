@@ -254,8 +254,12 @@ nn_net_create(const PmedNnModel *m, int B_cap, int T_cap)
 				big = Tl * F;
 			if (Tl * L->conv_in[l] > big)
 				big = Tl * L->conv_in[l];
-			if (nn_conv_col_floats(B_cap, Tl, m->kernel[l] * L->conv_in[l]) > col)
-				col = nn_conv_col_floats(B_cap, Tl, m->kernel[l] * L->conv_in[l]);
+			{
+				int			wide = (L->conv_in[l] > (int) F ? L->conv_in[l] : (int) F) * m->kernel[l];
+
+				if (nn_conv_col_floats(B_cap, Tl, wide) > col)
+					col = nn_conv_col_floats(B_cap, Tl, wide);
+			}
 		}
 		net->head_idx = pmed_alloc_array(B * m->filters[m->n_conv - 1], sizeof(int32_t));
 		net->col = FLOATS(col);
@@ -374,6 +378,13 @@ nn_net_load(NnNet *net, const PmedNnData *d, const int64_t *idx, int B)
 	}
 }
 
+/* Block l max-pools: its relu runs after the pooling (same result, less work). */
+static inline bool
+fused_max(const PmedNnModel *m, int l)
+{
+	return m->pool[l] > 1 && m->pool_kind == PMED_NN_POOL_MAX;
+}
+
 static void
 head_forward(NnNet *net, const float *w)
 {
@@ -391,6 +402,14 @@ head_forward(NnNet *net, const float *w)
 
 			nn_conv_forward(B, Tl, L->conv_in[l], F, m->kernel[l], net->act[l],
 							w + L->conv_w[l], w + L->conv_b[l], net->conv_y[l], net->col);
+			if (fused_max(m, l))
+			{
+				/* relu commutes with max pooling: apply it to the P times smaller output */
+				nn_pool_forward(PMED_NN_POOL_MAX, B, Tl, F, m->pool[l], net->conv_y[l],
+								net->act[l + 1], net->pool_idx[l]);
+				nn_relu_forward((size_t) B * L->conv_len[l + 1] * F, net->act[l + 1]);
+				continue;
+			}
 			nn_relu_forward((size_t) B * Tl * F, net->conv_y[l]);
 			if (m->pool[l] > 1)
 				nn_pool_forward(m->pool_kind, B, Tl, F, m->pool[l], net->conv_y[l],
@@ -496,18 +515,27 @@ cnn_backward(NnNet *net, const float *w, const float *dh, float *grad, bool want
 		float	   *gx;
 		float	   *tmp;
 
-		if (m->pool[l] > 1)
+		if (fused_max(m, l))
+		{
+			/* relu after max pooling: mask by the pooled output, then scatter */
+			nn_relu_backward((size_t) B * L->conv_len[l + 1] * F, net->act[l + 1], ga);
+			nn_pool_backward(PMED_NN_POOL_MAX, B, Tl, F, m->pool[l], ga, net->pool_idx[l], gb);
+			gy = gb;
+			gx = ga;
+		}
+		else if (m->pool[l] > 1)
 		{
 			nn_pool_backward(m->pool_kind, B, Tl, F, m->pool[l], ga, net->pool_idx[l], gb);
 			gy = gb;
 			gx = ga;
+			nn_relu_backward((size_t) B * Tl * F, net->conv_y[l], gy);
 		}
 		else
 		{
 			gy = ga;
 			gx = gb;
+			nn_relu_backward((size_t) B * Tl * F, net->conv_y[l], gy);
 		}
-		nn_relu_backward((size_t) B * Tl * F, net->conv_y[l], gy);
 		if (l == 0)
 			gx = want_input ? net->d_in : NULL;
 		nn_conv_backward(B, Tl, L->conv_in[l], F, m->kernel[l], net->act[l],
