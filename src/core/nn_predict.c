@@ -52,11 +52,16 @@ outputs(const PmedNnModel *m, const float *logit, double *out)
 		out[0] = (double) logit[0] * m->y_std + m->y_mean;
 }
 
+/* False on a bad length too (the glue calls pmed_nn_check_input first for its message). */
 bool
 pmed_nn_predict(const PmedNnModel *m, int len, const double *x, const double *s, double *out)
 {
-	NnNet	   *net = nn_net_create(m, 1, len);
+	NnNet	   *net;
+	PmedError	err;
 
+	if (pmed_nn_check_input(m, len, &err) != PMED_OK)
+		return false;
+	net = nn_net_create(m, 1, len);
 	net->B = 1;
 	net->T = m->arch == PMED_NN_CNN ? m->fixed_len : len;
 	nn_net_load_one(net, 0, len, x, s);

@@ -225,6 +225,45 @@ feature_stats(const PmedNnData *d, const int64_t *rows, int64_t n, bool standard
 	pmed_free(cnt);
 }
 
+/*
+ * Activation buffers of a mini-batch: each must stay under 1 GB (the
+ * host's largest single allocation) and all together under 2 GB.
+ */
+static bool
+buffers_fit(const PmedNnModel *m, const NnLayout *L, int B, int T)
+{
+	double		one = 0.0,
+				all = 0.0;
+	const double cap = (double) (1 << 28) - 1;	/* floats in 1 GB */
+
+	if (m->arch == PMED_NN_CNN)
+	{
+		all = 3.0 * B * (double) m->fixed_len * L->in_dim;
+		one = all / 3.0;
+		for (int l = 0; l < m->n_conv; l++)
+		{
+			double		wide = (double) B * L->conv_len[l] *
+				(m->filters[l] > L->conv_in[l] ? m->filters[l] : L->conv_in[l]);
+
+			if (wide > one)
+				one = wide;
+			all += 4.0 * wide;
+		}
+	}
+	else
+	{
+		int			dirs = m->bidirectional ? 2 : 1;
+		double		rows = (double) B * T;
+		double		wide = rows * (L->in_dim > m->hidden * dirs ? L->in_dim : m->hidden * dirs);
+
+		one = rows * 3.0 * m->hidden;
+		if (wide > one)
+			one = wide;
+		all = m->gru_layers * dirs * 8.0 * rows * m->hidden + 4.0 * wide;
+	}
+	return one <= cap && all <= 2.0 * cap;
+}
+
 /* Loss (and its gradient in g) of the current batch; returns sum of weights in *wsum. */
 static double
 batch_loss(const PmedNnModel *m, NnNet *net, const double *yb, const double *cw, float *g,
@@ -379,6 +418,15 @@ pmed_nn_train(const PmedNnData *d, const PmedNnOptions *o, PmedNnModel **out, Pm
 	B_cap = o->batch_size < n_tr ? o->batch_size : (int) n_tr;
 	if (n_val > B_cap)
 		B_cap = n_val < o->batch_size ? (int) n_val : o->batch_size;
+	if (!buffers_fit(m, &L, B_cap, T_cap))
+	{
+		pmed_nn_free(m);
+		pmed_free(perm);
+		pmed_free(cw);
+		pmed_fail(err, PMED_ERR_LIMIT, "a mini-batch of this network needs too much memory");
+		pmed_fail_detail(err, "Lower batch_size, the layer sizes or the sequence length.");
+		return PMED_ERR_LIMIT;
+	}
 	net = nn_net_create(m, B_cap, T_cap);
 	nn_adam_init(&adam, L.n_params, o->learning_rate, o->weight_decay);
 	grad = pmed_alloc_array(L.n_params, sizeof(float));

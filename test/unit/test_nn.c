@@ -1053,8 +1053,35 @@ test_bad_input(void)
 	CHECK(pmed_nn_train(&s.d, &o, &m, &err) == PMED_ERR_INVALID, "dropout out of range rejected");
 	o.dropout = 0;
 	o.epochs = 1;
+	{
+		PmedNnOptions big;
+		int32_t		len[20];
+		int64_t		off[20];
+		double	   *x = calloc((size_t) 20 * PMED_NN_MAX_STEPS * 2, sizeof(double));
+		double		y[20];
+		PmedNnData	d;
+
+		for (int i = 0; i < 20; i++)
+		{
+			len[i] = PMED_NN_MAX_STEPS;
+			off[i] = (int64_t) i * PMED_NN_MAX_STEPS;
+			y[i] = i % 2;
+		}
+		d = (PmedNnData) {20, 2, 0, len, off, x, NULL, y, 2};
+		pmed_nn_options_default(&big, PMED_NN_GRU);
+		big.hidden = 1024;
+		big.batch_size = 4096;
+		CHECK(pmed_nn_train(&d, &big, &m, &err) == PMED_ERR_LIMIT,
+			  "huge mini-batch refused before allocating: %s", err.message);
+		free(x);
+	}
 	m = train_or_die(&s.d, &o);
 	CHECK(pmed_nn_check_input(m, 15, &err) == PMED_ERR_INVALID, "wrong signal length at prediction");
+	{
+		double		p2[2];
+
+		CHECK(!pmed_nn_predict(m, 15, s.x, NULL, p2), "predict refuses a wrong length");
+	}
 	CHECK(pmed_nn_check_input(m, PMED_NN_MAX_STEPS + 1, &err) == PMED_ERR_LIMIT, "too long");
 	pmed_nn_free(m);
 	synth_free(&s);
