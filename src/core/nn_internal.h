@@ -25,19 +25,21 @@ void		nn_dense_backward(int B, int I, int O, const float *x, const float *W,
 /* out[cols] += column sums of A[rows, cols] (row stride lda), by sgemm */
 void		nn_colsum_add(int rows, int cols, const float *A, int lda, float *out);
 
-/* conv1d, 'same' zero padding, odd K: x[B,T,C] -> y[B,T,F]; W[K*C, F]. */
-void		nn_conv_forward(int B, int T, int C, int F, int K, const float *x,
-							const float *W, const float *b, float *y, float *col);
 /*
- * col: work of nn_conv_col_floats(B, T, K * max(C, F)) floats; dx may be NULL.  The
- * batch runs as one sgemm when its im2col matrix fits NN_COL_CAP floats,
- * else in chunks of samples (at least one sample each).
+ * conv1d, 'same' zero padding, odd K: x[B,T,C] -> y[B,T,F].  Wb is
+ * [K*C + 1, F]: the kernel (row k*C + c) then the bias as the last row, so
+ * one sgemm against im2col with a ones column does both (and dWb likewise).
+ * col: work of nn_conv_col_floats(B, T, max(K*C + 1, K*F)) floats; dx may
+ * be NULL.  The batch runs as one sgemm when its im2col matrix fits
+ * NN_COL_CAP floats, else in chunks of samples (at least one each).
  */
 #define NN_COL_CAP ((size_t) 1 << 20)
 size_t		nn_conv_col_floats(int B, int T, int KC);
+void		nn_conv_forward(int B, int T, int C, int F, int K, const float *x,
+							const float *Wb, float *y, float *col);
 void		nn_conv_backward(int B, int T, int C, int F, int K, const float *x,
-							 const float *W, const float *dy, float *dx, float *dW,
-							 float *db, float *col);
+							 const float *Wb, const float *dy, float *dx, float *dWb,
+							 float *col);
 
 void		nn_relu_forward(size_t n, float *x);	/* in place */
 /* dx = dy where y > 0 (in place on dy) */

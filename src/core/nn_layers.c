@@ -29,16 +29,19 @@ nn_dense_backward(int B, int I, int O, const float *x, const float *W, const flo
 		nn_gemm(false, true, B, I, O, 1.0f, dy, O, W, O, 0.0f, dx, I);
 }
 
-/* col[t, k*C + c] = x[t + k - K/2, c], zero outside the signal. */
+/*
+ * col[t, k*C + c] = x[t + k - K/2, c], zero outside the signal; rows ld
+ * apart.  With ones, column K*C is 1 (it multiplies the bias row).
+ */
 static void
-im2col(int T, int C, int K, const float *x, float *col)
+im2col(int T, int C, int K, const float *x, float *col, int ld, bool ones)
 {
 	int			pad = K / 2;
 	size_t		row = (size_t) K * C;
 
 	for (int t = 0; t < T; t++)
 	{
-		float	   *dst = col + (size_t) t * row;
+		float	   *dst = col + (size_t) t * ld;
 		int			lo = t - pad;
 
 		if (lo >= 0 && lo + K <= T)
@@ -53,6 +56,8 @@ im2col(int T, int C, int K, const float *x, float *col)
 				else
 					memcpy(dst + (size_t) k * C, x + (size_t) s * C, sizeof(float) * C);
 			}
+		if (ones)
+			dst[row] = 1.0f;
 	}
 }
 
@@ -75,23 +80,21 @@ nn_conv_col_floats(int B, int T, int KC)
 }
 
 void
-nn_conv_forward(int B, int T, int C, int F, int K, const float *x, const float *W,
-				const float *b, float *y, float *col)
+nn_conv_forward(int B, int T, int C, int F, int K, const float *x, const float *Wb,
+				float *y, float *col)
 {
-	int			KC = K * C;
-	int			chunk = conv_chunk(B, T, KC);
+	int			KC1 = K * C + 1;
+	int			chunk = conv_chunk(B, T, KC1);
 
 	for (int i0 = 0; i0 < B; i0 += chunk)
 	{
 		int			n = B - i0 < chunk ? B - i0 : chunk;
-		float	   *yi = y + (size_t) i0 * T * F;
 
 		pmed_check_interrupts();
 		for (int i = 0; i < n; i++)
-			im2col(T, C, K, x + (size_t) (i0 + i) * T * C, col + (size_t) i * T * KC);
-		for (size_t t = 0; t < (size_t) n * T; t++)
-			memcpy(yi + t * F, b, sizeof(float) * F);
-		nn_gemm(false, false, n * T, F, KC, 1.0f, col, KC, W, F, 1.0f, yi, F);
+			im2col(T, C, K, x + (size_t) (i0 + i) * T * C, col + (size_t) i * T * KC1, KC1, true);
+		nn_gemm(false, false, n * T, F, KC1, 1.0f, col, KC1, Wb, F, 0.0f,
+				y + (size_t) i0 * T * F, F);
 	}
 }
 
@@ -118,24 +121,24 @@ nn_colsum_add(int rows, int cols, const float *A, int lda, float *out)
  * so it runs as im2col(dy) times Wf (one sgemm, no scatter).
  */
 void
-nn_conv_backward(int B, int T, int C, int F, int K, const float *x, const float *W,
-				 const float *dy, float *dx, float *dW, float *db, float *col)
+nn_conv_backward(int B, int T, int C, int F, int K, const float *x, const float *Wb,
+				 const float *dy, float *dx, float *dWb, float *col)
 {
-	int			KC = K * C;
+	int			KC1 = K * C + 1;
 	int			KF = K * F;
-	int			chunk = conv_chunk(B, T, KC);
+	int			chunk = conv_chunk(B, T, KC1);
 	float	   *Wf;
 
 	for (int i0 = 0; i0 < B; i0 += chunk)
 	{
 		int			n = B - i0 < chunk ? B - i0 : chunk;
-		const float *dyi = dy + (size_t) i0 * T * F;
 
 		pmed_check_interrupts();
 		for (int i = 0; i < n; i++)
-			im2col(T, C, K, x + (size_t) (i0 + i) * T * C, col + (size_t) i * T * KC);
-		nn_gemm(true, false, KC, F, n * T, 1.0f, col, KC, dyi, F, 1.0f, dW, F);
-		nn_colsum_add(n * T, F, dyi, F, db);
+			im2col(T, C, K, x + (size_t) (i0 + i) * T * C, col + (size_t) i * T * KC1, KC1, true);
+		/* the ones column makes the last row of dWb the bias gradient */
+		nn_gemm(true, false, KC1, F, n * T, 1.0f, col, KC1, dy + (size_t) i0 * T * F, F, 1.0f,
+				dWb, F);
 	}
 	if (!dx)
 		return;
@@ -143,7 +146,7 @@ nn_conv_backward(int B, int T, int C, int F, int K, const float *x, const float 
 	for (int j = 0; j < K; j++)
 		for (int f = 0; f < F; f++)
 			for (int c = 0; c < C; c++)
-				Wf[((size_t) j * F + f) * C + c] = W[((size_t) (K - 1 - j) * C + c) * F + f];
+				Wf[((size_t) j * F + f) * C + c] = Wb[((size_t) (K - 1 - j) * C + c) * F + f];
 	chunk = conv_chunk(B, T, KF);
 	for (int i0 = 0; i0 < B; i0 += chunk)
 	{
@@ -151,7 +154,7 @@ nn_conv_backward(int B, int T, int C, int F, int K, const float *x, const float 
 
 		pmed_check_interrupts();
 		for (int i = 0; i < n; i++)
-			im2col(T, F, K, dy + (size_t) (i0 + i) * T * F, col + (size_t) i * T * KF);
+			im2col(T, F, K, dy + (size_t) (i0 + i) * T * F, col + (size_t) i * T * KF, KF, false);
 		nn_gemm(false, false, n * T, C, KF, 1.0f, col, KF, Wf, C, 0.0f,
 				dx + (size_t) i0 * T * C, C);
 	}
@@ -198,37 +201,36 @@ nn_pool_forward(int kind, int B, int T, int C, int P, const float *x, float *y, 
 
 	for (int i = 0; i < B; i++)
 		for (int t = 0; t < To; t++)
-			for (int c = 0; c < C; c++)
+		{
+			const float *src = x + ((size_t) i * T + (size_t) t * P) * C;
+			float	   *yo = y + ((size_t) i * To + t) * C;
+			int32_t    *io = idx + ((size_t) i * To + t) * C;
+
+			memcpy(yo, src, sizeof(float) * C);
+			if (kind == PMED_NN_POOL_MAX)
 			{
-				const float *src = x + ((size_t) i * T + (size_t) t * P) * C + c;
-				size_t		o = ((size_t) i * To + t) * C + c;
-
-				if (kind == PMED_NN_POOL_MAX)
-				{
-					int			best = 0;
-					float		bv = src[0];
-
-					/* selects, not branches: the winner is unpredictable */
-					for (int p = 1; p < P; p++)
+				for (int c = 0; c < C; c++)
+					io[c] = t * P;
+				/* selects, not branches: the winner is unpredictable */
+				for (int p = 1; p < P; p++)
+					for (int c = 0; c < C; c++)
 					{
-						float		v = src[(size_t) p * C];
-						bool		gt = v > bv;
+						float		v = src[(size_t) p * C + c];
+						bool		gt = v > yo[c];
 
-						best = gt ? p : best;
-						bv = gt ? v : bv;
+						io[c] = gt ? t * P + p : io[c];
+						yo[c] = gt ? v : yo[c];
 					}
-					y[o] = bv;
-					idx[o] = t * P + best;
-				}
-				else
-				{
-					float		s = 0.0f;
-
-					for (int p = 0; p < P; p++)
-						s += src[(size_t) p * C];
-					y[o] = s / P;
-				}
 			}
+			else
+			{
+				for (int p = 1; p < P; p++)
+					for (int c = 0; c < C; c++)
+						yo[c] += src[(size_t) p * C + c];
+				for (int c = 0; c < C; c++)
+					yo[c] /= P;
+			}
+		}
 }
 
 void
@@ -237,19 +239,29 @@ nn_pool_backward(int kind, int B, int T, int C, int P, const float *dy, const in
 {
 	int			To = T / P;
 
-	memset(dx, 0, sizeof(float) * B * T * C);
 	for (int i = 0; i < B; i++)
+	{
+		/* every input step written once; the steps past To * P get 0 */
 		for (int t = 0; t < To; t++)
-			for (int c = 0; c < C; c++)
+		{
+			const float *g = dy + ((size_t) i * To + t) * C;
+			const int32_t *io = idx + ((size_t) i * To + t) * C;
+
+			for (int p = 0; p < P; p++)
 			{
-				size_t		o = ((size_t) i * To + t) * C + c;
+				float	   *d = dx + ((size_t) i * T + (size_t) t * P + p) * C;
 
 				if (kind == PMED_NN_POOL_MAX)
-					dx[((size_t) i * T + idx[o]) * C + c] += dy[o];
+					for (int c = 0; c < C; c++)
+						d[c] = io[c] == t * P + p ? g[c] : 0.0f;
 				else
-					for (int p = 0; p < P; p++)
-						dx[((size_t) i * T + (size_t) t * P + p) * C + c] += dy[o] / P;
+					for (int c = 0; c < C; c++)
+						d[c] = g[c] / P;
 			}
+		}
+		memset(dx + ((size_t) i * T + (size_t) To * P) * C, 0,
+			   sizeof(float) * (size_t) (T - To * P) * C);
+	}
 }
 
 void

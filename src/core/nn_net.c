@@ -41,6 +41,7 @@ nn_layout(const PmedNnModel *m, NnLayout *L)
 		for (int l = 0; l < m->n_conv; l++)
 		{
 			L->conv_in[l] = c;
+			/* the bias row directly follows the kernel: nn_conv_* use [K*C + 1, F] */
 			if (!add_block(&n, (size_t) m->kernel[l] * c * m->filters[l], &L->conv_w[l]) ||
 				!add_block(&n, (size_t) m->filters[l], &L->conv_b[l]))
 				return false;
@@ -255,7 +256,7 @@ nn_net_create(const PmedNnModel *m, int B_cap, int T_cap)
 			if (Tl * L->conv_in[l] > big)
 				big = Tl * L->conv_in[l];
 			{
-				int			wide = (L->conv_in[l] > (int) F ? L->conv_in[l] : (int) F) * m->kernel[l];
+				int			wide = (L->conv_in[l] > (int) F ? L->conv_in[l] : (int) F) * m->kernel[l] + 1;
 
 				if (nn_conv_col_floats(B_cap, Tl, wide) > col)
 					col = nn_conv_col_floats(B_cap, Tl, wide);
@@ -401,7 +402,7 @@ head_forward(NnNet *net, const float *w)
 			int			F = m->filters[l];
 
 			nn_conv_forward(B, Tl, L->conv_in[l], F, m->kernel[l], net->act[l],
-							w + L->conv_w[l], w + L->conv_b[l], net->conv_y[l], net->col);
+							w + L->conv_w[l], net->conv_y[l], net->col);
 			if (fused_max(m, l))
 			{
 				/* relu commutes with max pooling: apply it to the P times smaller output */
@@ -539,9 +540,7 @@ cnn_backward(NnNet *net, const float *w, const float *dh, float *grad, bool want
 		if (l == 0)
 			gx = want_input ? net->d_in : NULL;
 		nn_conv_backward(B, Tl, L->conv_in[l], F, m->kernel[l], net->act[l],
-						 w + L->conv_w[l], gy, gx,
-						 grad ? grad + L->conv_w[l] : NULL, grad ? grad + L->conv_b[l] : NULL,
-						 net->col);
+						 w + L->conv_w[l], gy, gx, grad + L->conv_w[l], net->col);
 		/* the input gradient of block l is the output gradient of block l-1 */
 		if (gx == gb)
 		{

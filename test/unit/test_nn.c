@@ -152,7 +152,7 @@ conv_loss(void *p)
 {
 	ConvCtx    *c = p;
 
-	nn_conv_forward(c->B, c->T, c->C, c->F, c->K, c->x, c->W, c->b, c->y, c->col);
+	nn_conv_forward(c->B, c->T, c->C, c->F, c->K, c->x, c->W, c->y, c->col);
 	return dot_r(c->y, c->R, (size_t) c->B * c->T * c->F);
 }
 
@@ -164,29 +164,29 @@ test_conv(int K)
 				nw = (size_t) K * 3 * 4,
 				ny = 2 * 7 * 4;
 	float	   *dx = fnew(nx),
-			   *dW = fnew(nw),
-			   *db = fnew(4);
+			   *dW = fnew(nw + 4),
+			   *db = dW + nw;	/* the bias row follows the kernel */
 	char		name[64];
 
 	c.x = fnew(nx);
-	c.W = fnew(nw);
-	c.b = fnew(4);
+	c.W = fnew(nw + 4);
+	c.b = c.W + nw;
 	c.y = fnew(ny);
 	c.R = fnew(ny);
-	c.col = fnew(nn_conv_col_floats(2, 7, K * 4));
+	c.col = fnew(nn_conv_col_floats(2, 7, K * 4 + 1));
 	fill(c.x, nx, 1);
 	fill(c.W, nw, 1);
 	fill(c.b, 4, 1);
 	fill(c.R, ny, 1);
 	conv_loss(&c);
-	nn_conv_backward(2, 7, 3, 4, K, c.x, c.W, c.R, dx, dW, db, c.col);
+	nn_conv_backward(2, 7, 3, 4, K, c.x, c.W, c.R, dx, dW, c.col);
 	snprintf(name, sizeof(name), "conv K=%d dx", K);
 	CHECK(grad_check(name, conv_loss, &c, c.x, dx, nx, 1e-2f) < GRAD_TOL, "%s", name);
 	snprintf(name, sizeof(name), "conv K=%d dW", K);
 	CHECK(grad_check(name, conv_loss, &c, c.W, dW, nw, 1e-2f) < GRAD_TOL, "%s", name);
 	snprintf(name, sizeof(name), "conv K=%d db", K);
 	CHECK(grad_check(name, conv_loss, &c, c.b, db, 4, 1e-2f) < GRAD_TOL, "%s", name);
-	free(c.x), free(c.W), free(c.b), free(c.y), free(c.R), free(c.col), free(dx), free(dW), free(db);
+	free(c.x), free(c.W), free(c.y), free(c.R), free(c.col), free(dx), free(dW);
 }
 
 /* relu, pooling, global pooling: inputs on a grid so no kink or tie is near */
