@@ -194,6 +194,30 @@ nn_relu_backward(size_t n, const float *y, float *dy)
 	}
 }
 
+/* cond ? a : b without a branch (GCC turns ?: into jumps here; the
+ * conditions are data-dependent coin flips, so jumps mispredict). */
+static inline float
+select_f(bool cond, float a, float b)
+{
+	uint32_t	ua,
+				ub,
+				m = -(uint32_t) cond;
+
+	memcpy(&ua, &a, 4);
+	memcpy(&ub, &b, 4);
+	ua = (ua & m) | (ub & ~m);
+	memcpy(&a, &ua, 4);
+	return a;
+}
+
+static inline int32_t
+select_i(bool cond, int32_t a, int32_t b)
+{
+	uint32_t	m = -(uint32_t) cond;
+
+	return (int32_t) (((uint32_t) a & m) | ((uint32_t) b & ~m));
+}
+
 void
 nn_pool_forward(int kind, int B, int T, int C, int P, const float *x, float *y, int32_t *idx)
 {
@@ -218,8 +242,8 @@ nn_pool_forward(int kind, int B, int T, int C, int P, const float *x, float *y, 
 						float		v = src[(size_t) p * C + c];
 						bool		gt = v > yo[c];
 
-						io[c] = gt ? t * P + p : io[c];
-						yo[c] = gt ? v : yo[c];
+						io[c] = select_i(gt, t * P + p, io[c]);
+						yo[c] = select_f(gt, v, yo[c]);
 					}
 			}
 			else
@@ -253,7 +277,7 @@ nn_pool_backward(int kind, int B, int T, int C, int P, const float *dy, const in
 
 				if (kind == PMED_NN_POOL_MAX)
 					for (int c = 0; c < C; c++)
-						d[c] = io[c] == t * P + p ? g[c] : 0.0f;
+						d[c] = select_f(io[c] == t * P + p, g[c], 0.0f);
 				else
 					for (int c = 0; c < C; c++)
 						d[c] = g[c] / P;
