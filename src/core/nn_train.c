@@ -113,6 +113,8 @@ check_data(const PmedNnData *d, const PmedNnOptions *o, PmedError *err)
 	{
 		int			len = d->len[i];
 
+		if ((i & 255) == 0)
+			pmed_check_interrupts();
 		if (!in_range(len, 1, PMED_NN_MAX_STEPS))
 			return pmed_fail(err, PMED_ERR_LIMIT, "sequence length %d is outside 1..%d", len, PMED_NN_MAX_STEPS);
 		if (o->arch == PMED_NN_CNN && len != d->len[0])
@@ -154,6 +156,8 @@ feature_stats(const PmedNnData *d, const int64_t *rows, int64_t n, bool standard
 			int64_t		i = rows[k];
 			const double *x = d->x + d->offset[i] * C;
 
+			if ((k & 1023) == 0)
+				pmed_check_interrupts();
 			for (int t = 0; t < d->len[i]; t++)
 				if (isfinite(x[(size_t) t * C + f]))
 				{
