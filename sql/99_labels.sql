@@ -34,8 +34,8 @@ SELECT CASE WHEN p.proname ~ 'transfn$' THEN 'transition'
             WHEN p.proname = 'train_partial_finalfn' THEN 'partial final'
             WHEN p.proname ~ 'finalfn$' THEN 'final'
             ELSE p.proname END AS role,
-       string_agg(DISTINCT p.provolatile || CASE WHEN p.proisstrict THEN 's' ELSE '-' END
-                  || p.proparallel, ', ') AS labels,
+       string_agg(DISTINCT p.provolatile::text || CASE WHEN p.proisstrict THEN 's' ELSE '-' END
+                  || p.proparallel::text, ', ') AS labels,
        count(*) AS functions
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = 'pmed' AND p.prokind = 'f'
