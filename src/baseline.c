@@ -18,12 +18,6 @@ baseline_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, Pme
 	pmed_json_kv_bool(meta, "stores_training_rows", false);
 }
 
-static void *
-baseline_decode(PmedReader *algo, const PmedSchema *schema, PmedError *err)
-{
-	return pmed_baseline_read(algo, schema->n_classes);
-}
-
 static double
 baseline_predict(const PmedModel *m, const double *x)
 {
@@ -68,7 +62,6 @@ const PmedFamily pmed_baseline_family = {
 	.columns = {PMED_COL_FEATURES, PMED_COL_LABEL},
 	.null_detail = "feature array or a NULL label",
 	.fit = baseline_fit,
-	.decode = baseline_decode,
 	.predict = baseline_predict,
 	.predict_proba = baseline_proba,
 	.explain = baseline_explain,

@@ -130,17 +130,6 @@ cf_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson 
 
 /* ---- the family ---- */
 
-static void *
-cf_decode(PmedReader *algo, const PmedSchema *schema, PmedError *err)
-{
-	if (schema->task != PMED_TASK_RECOMMENDATION || schema->n_features != 0)
-	{
-		pmed_reader_fail(algo, "cf model with a non-recommendation schema");
-		return NULL;
-	}
-	return pmed_cf_decode(algo, err);
-}
-
 const PmedFamily pmed_cf_family = {
 	.kind = PMED_KIND_CF,
 	.name = "cf",
@@ -155,7 +144,6 @@ const PmedFamily pmed_cf_family = {
 	.param_fields = cf_param_fields,
 	.parse_params = cf_parse_params,
 	.fit = cf_fit,
-	.decode = cf_decode,
 	.predict = NULL,
 };
 

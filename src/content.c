@@ -44,25 +44,6 @@ content_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, Pmed
 	pmed_json_kv_bool(meta, "stores_training_rows", false);
 }
 
-static void *
-content_decode(PmedReader *algo, const PmedSchema *schema, PmedError *err)
-{
-	PmedContentModel *m;
-
-	if (schema->task != PMED_TASK_RECOMMENDATION)
-	{
-		pmed_reader_fail(algo, "content model with a non-recommendation schema");
-		return NULL;
-	}
-	m = pmed_content_decode(algo, err);
-	if (m != NULL && m->n_features != schema->n_features)
-	{
-		pmed_reader_fail(algo, "content feature count does not match the schema");
-		return NULL;
-	}
-	return m;
-}
-
 const PmedFamily pmed_content_family = {
 	.kind = PMED_KIND_CONTENT,
 	.name = "content",
@@ -76,7 +57,6 @@ const PmedFamily pmed_content_family = {
 	.param_fields = content_param_fields,
 	.parse_params = content_parse_params,
 	.fit = content_fit,
-	.decode = content_decode,
 	.predict = NULL,
 };
 

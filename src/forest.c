@@ -107,14 +107,6 @@ forest_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJ
 	pmed_json_kv_bool(meta, "stores_training_rows", false);
 }
 
-static void *
-forest_decode(PmedReader *algo, const PmedSchema *schema, PmedError *err)
-{
-	return pmed_forest_decode(algo, (int) schema->n_features,
-							  schema->task == PMED_TASK_CLASSIFICATION ? (int) schema->n_classes : 0,
-							  err);
-}
-
 static double
 forest_predict(const PmedModel *m, const double *x)
 {
@@ -169,7 +161,6 @@ const PmedFamily pmed_forest_family = {
 	.param_fields = forest_param_fields,
 	.parse_params = forest_parse_params,
 	.fit = forest_fit,
-	.decode = forest_decode,
 	.predict = forest_predict,
 	.predict_proba = forest_proba,
 	.explain = forest_explain,

@@ -44,17 +44,6 @@ ddi_rate(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(pmed_ddi_rate(m->algo, drugs, n));
 }
 
-static void *
-interactions_decode(PmedReader *algo, const PmedSchema *schema, PmedError *err)
-{
-	if (schema->task != PMED_TASK_RECOMMENDATION || schema->n_features != 0)
-	{
-		pmed_reader_fail(algo, "interactions model with a wrong schema");
-		return NULL;
-	}
-	return pmed_ddi_decode(algo, err);
-}
-
 static const char *const no_option_keys[] = {NULL};
 
 const PmedFamily pmed_interactions_family = {
@@ -66,7 +55,6 @@ const PmedFamily pmed_interactions_family = {
 	.allow_empty = true,
 	.null_detail = "drug",
 	.fit = interactions_fit,
-	.decode = interactions_decode,
 	.predict = NULL,
 };
 

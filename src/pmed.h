@@ -13,8 +13,7 @@
 #include "utils/array.h"
 #include "utils/jsonb.h"
 
-#include "core/json.h"
-#include "core/model.h"
+#include "core/decode.h"
 
 /* PostgreSQL 18 deprecates pg_attribute_noreturn() for pg_noreturn. */
 #if PG_VERSION_NUM >= 180000 && !defined(pg_attribute_noreturn)
@@ -117,11 +116,11 @@ typedef struct PmedTrainSet
 	int			n_features;		/* FEATURES column width, 0 without */
 	/*
 	 * Supervised families: rows in canonical order (label, then feature
-	 * bytes), y the class index or value; ds.x_owned is set (fit may
-	 * overwrite x, e.g. standardize in place).
+	 * bytes), y the class index or value.
 	 */
 	PmedDataset ds;
 	const double *x;			/* FEATURES column, n_rows * n_features (= ds.x) */
+	double	   *x_owned;		/* the same array: fit may overwrite it (svm scales in place) */
 	const int64 *id;			/* ID column or NULL */
 	const int64 *item;			/* ITEM column or NULL */
 	const double *weight;		/* WEIGHT column or NULL */
@@ -167,9 +166,10 @@ typedef struct PmedFamily
 
 	/* ---- using models ---- */
 
-	/* Decode the ALGO payload (must consume all of it); NULL on corruption. */
-	void	   *(*decode) (PmedReader *algo, const PmedSchema *schema, PmedError *err);
-
+	/*
+	 * Models are decoded by the core (pmed_model_decode, core/decode.c):
+	 * m->algo is the family's core model.
+	 */
 	/*
 	 * One row, x has schema.n_features values, NAN = missing.  Returns the
 	 * class index (classification) or the value (regression).  NULL for

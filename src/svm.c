@@ -22,14 +22,6 @@ static const char *const svm_option_keys[] = {
 static const char *const svm_kernels[] = {"rbf", "linear", NULL};
 static const char *const svm_class_weights[] = {"balanced", NULL};
 
-/* A decoded model with its per-row scratch space. */
-typedef struct SvmDecoded
-{
-	PmedSvmModel *svm;
-	double	   *work;
-	double	   *dec;
-} SvmDecoded;
-
 /* A number option that must be > 0. */
 static double
 positive_number(Jsonb *options, const char *key, double def)
@@ -102,6 +94,8 @@ svm_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson
 	int64	   *count = palloc0(sizeof(int64) * Max(ds->n_classes, 1));
 
 	prm.seed = data->common->seed;
+	/* the final function's dense copy is this fit's: scale it in place */
+	prm.overwrite_x = data->x_owned != NULL && data->x_owned == ds->x;
 	/* name the class in errors the core can only number */
 	for (int64 i = 0; i < ds->n_rows; i++)
 		count[(int) ds->y[i]]++;
@@ -136,45 +130,16 @@ svm_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson
 		pmed_json_kv_string(meta, "multiclass", "one-vs-one");
 }
 
-static void *
-svm_decode(PmedReader *algo, const PmedSchema *schema, PmedError *err)
-{
-	PmedSvmModel *m = NULL;
-	SvmDecoded *d;
-
-	if (schema->task != PMED_TASK_CLASSIFICATION)
-	{
-		pmed_fail(err, PMED_ERR_CORRUPT, "invalid pmed model: svm model is not a classifier");
-		return NULL;
-	}
-	if (pmed_svm_read(algo, (int) schema->n_features, (int) schema->n_classes, &m, err) != PMED_OK)
-		return NULL;
-	if (!pmed_reader_done(algo))
-	{
-		pmed_svm_free(m);
-		return NULL;
-	}
-	d = palloc0(sizeof(SvmDecoded));
-	d->svm = m;
-	d->work = palloc0(sizeof(double) * pmed_svm_work_size(m));
-	d->dec = palloc0(sizeof(double) * m->n_pairs);
-	return d;
-}
-
 static double
 svm_predict(const PmedModel *m, const double *x)
 {
-	const SvmDecoded *d = m->algo;
-
-	return pmed_svm_predict(d->svm, x, d->work);
+	return pmed_svm_predict(m->algo, x, m->work);
 }
 
 static bool
 svm_predict_proba(const PmedModel *m, const double *x, double *proba)
 {
-	const SvmDecoded *d = m->algo;
-
-	return pmed_svm_predict_proba(d->svm, x, proba, d->work);
+	return pmed_svm_predict_proba(m->algo, x, proba, m->work);
 }
 
 /*
@@ -184,9 +149,7 @@ svm_predict_proba(const PmedModel *m, const double *x, double *proba)
 static void
 svm_explain(const PmedModel *m, const double *x, double *base, double *contrib)
 {
-	const SvmDecoded *d = m->algo;
-
-	pmed_svm_explain(d->svm, x, base, contrib, d->work);
+	pmed_svm_explain(m->algo, x, base, contrib, m->work);
 	if (m->schema.n_classes == 2 && m->schema.positive == 0)
 	{
 		*base = -*base;
@@ -203,8 +166,7 @@ svm_explain(const PmedModel *m, const double *x, double *base, double *contrib)
 static void
 svm_importance(const PmedModel *m, double *importance)
 {
-	const SvmDecoded *d = m->algo;
-	const PmedSvmModel *s = d->svm;
+	const PmedSvmModel *s = m->algo;
 	int			p = s->n_features;
 
 	memset(importance, 0, sizeof(double) * p);
@@ -230,7 +192,7 @@ svm_importance(const PmedModel *m, double *importance)
 			CHECK_FOR_INTERRUPTS();
 			for (int j = 0; j < p; j++)
 				x[j] = s->sv[(size_t) sv * p + j] * s->scale[j] + s->mean[j];
-			pmed_svm_explain(s, x, &base, contrib, d->work);
+			pmed_svm_explain(s, x, &base, contrib, m->work);
 			for (int j = 0; j < p; j++)
 				importance[j] += fabs(contrib[j]) / n;
 		}
@@ -251,7 +213,6 @@ const PmedFamily pmed_svm_family = {
 	.param_fields = svm_param_fields,
 	.parse_params = svm_parse_params,
 	.fit = svm_fit,
-	.decode = svm_decode,
 	.predict = svm_predict,
 	.predict_proba = svm_predict_proba,
 	.explain = svm_explain,
@@ -269,14 +230,15 @@ Datum
 svm_decision(PG_FUNCTION_ARGS)
 {
 	const PmedModel *m = pmed_cached_model(fcinfo, 0);
-	const SvmDecoded *d;
 	const double *x;
+	double	   *dec;
 
 	pmed_require_kind(m, "pmed.svm_decision", 1, PMED_KIND_SVM);
-	d = m->algo;
 	x = pmed_features_arg(fcinfo, 1, m);
-	pmed_svm_decision(d->svm, x, d->dec, d->work);
+	/* the decisions follow the work rows in the scratch decode allocated */
+	dec = m->work + pmed_svm_work_size(m->algo);
+	pmed_svm_decision(m->algo, x, dec, m->work);
 	if (m->schema.n_classes == 2 && m->schema.positive == 0)
-		PG_RETURN_FLOAT8(-d->dec[0]);
-	PG_RETURN_FLOAT8(d->dec[0]);
+		PG_RETURN_FLOAT8(-dec[0]);
+	PG_RETURN_FLOAT8(dec[0]);
 }

@@ -1196,7 +1196,7 @@ canonical_supervised(TrainState *st, PmedTrainSet *set, double *y, uint32 *text_
 	set->ds.n_rows = n;
 	set->ds.n_features = p;
 	set->ds.x = x;
-	set->ds.x_owned = x;
+	set->x_owned = x;
 	set->ds.y = ys;
 	set->ds.n_classes = schema->n_classes;
 }

@@ -521,8 +521,20 @@ scan_value(Scan *sc)
 	return scan_number(sc);
 }
 
+/* Is key (n bytes) already a key of the innermost object? */
+static bool
+has_key(PmedJson *j, const char *key, size_t n)
+{
+	PmedJsonLevel *l = &j->level[j->depth - 1];
+
+	for (int i = 0; i < l->n_keys; i++)
+		if (strlen(l->keys[i]) == n && memcmp(l->keys[i], key, n) == 0)
+			return true;
+	return false;
+}
+
 PmedStatus
-pmed_json_members(PmedJson *j, const char *text, PmedError *err)
+pmed_json_members(PmedJson *j, const char *text, bool skip_duplicates, PmedError *err)
 {
 	Scan		sc = {text, 0, 0};
 	bool		first = true;
@@ -578,6 +590,8 @@ pmed_json_members(PmedJson *j, const char *text, PmedError *err)
 			}
 			if (j->depth == 0 || !j->level[j->depth - 1].object || j->after_key)
 				fail(j, "members outside an object");
+			else if (skip_duplicates && has_key(j, key, n))
+				;				/* the value already written stands */
 			else if (!register_key(j, key, n))
 			{
 				pmed_free(key);

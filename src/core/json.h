@@ -62,10 +62,12 @@ void		pmed_json_kv_strings(PmedJson *j, const char *key, char *const *v, size_t 
 
 /*
  * Copy the members of a JSON object text (e.g. stored model metadata) into
- * the object being written, checking its syntax and that none of its keys
- * is already in the object.  PMED_ERR_CORRUPT when the text is not an object.
+ * the object being written, checking its syntax.  A key already in the
+ * object is left out when skip_duplicates, else it is an error.
+ * PMED_ERR_CORRUPT when the text is not a valid JSON object (or repeats a key).
  */
-PmedStatus	pmed_json_members(PmedJson *j, const char *object_text, PmedError *err);
+PmedStatus	pmed_json_members(PmedJson *j, const char *object_text, bool skip_duplicates,
+							  PmedError *err);
 
 /* Check the document is complete and had no misuse (duplicate key ...). */
 PmedStatus	pmed_json_finish(PmedJson *j, PmedError *err);

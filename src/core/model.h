@@ -39,11 +39,6 @@ typedef struct PmedDataset
 	const double *x;			/* n_rows * n_features, row-major */
 	const double *y;			/* class index 0..n_classes-1, or the value */
 	int			n_classes;		/* 0 for regression */
-	/*
-	 * When not NULL, the same array as x, owned by the caller for this fit
-	 * only: a fit may overwrite it (standardize in place) instead of copying.
-	 */
-	double	   *x_owned;
 } PmedDataset;
 
 typedef struct PmedSchema
@@ -75,6 +70,7 @@ typedef struct PmedModel
 	PmedSchema	schema;
 	char	   *meta_json;		/* a JSON object, written by the family */
 	void	   *algo;			/* family-specific decoded payload */
+	double	   *work;			/* scratch of the family's predict (svm), or NULL */
 } PmedModel;
 
 /*

@@ -326,7 +326,7 @@ typedef struct SvmFit
 	int64_t    *count;			/* rows per class */
 	int64_t    *start;			/* k + 1: class c's rows are cls[start[c] .. start[c + 1]) */
 	int		   *cls;			/* row indices grouped by class, ascending */
-	double	   *z;				/* the scaled, imputed matrix (in place in x_owned) */
+	double	   *z;				/* the scaled, imputed matrix (ds->x itself when overwrite_x) */
 	double		gamma;
 	/* per pair: its rows and their alphas (rbf, to gather support vectors) */
 	int		  **pair_rows;
@@ -441,8 +441,8 @@ fit_scale(SvmFit *f, PmedError *err)
 
 /*
  * Phase 4: the scaled, imputed matrix z, and gamma.  In place when the
- * caller lends its copy of the rows (ds->x_owned): then training holds no
- * second dense copy.
+ * caller lends its copy of the rows (params->overwrite_x): then training
+ * holds no second dense copy.
  */
 static void
 fit_scaled_matrix(SvmFit *f)
@@ -452,7 +452,8 @@ fit_scaled_matrix(SvmFit *f)
 	double		s1 = 0,
 				s2 = 0;
 
-	f->z = f->ds->x_owned ? f->ds->x_owned : pmed_alloc_array((size_t) f->n * p, sizeof(double));
+	f->z = f->params->overwrite_x ? (double *) f->ds->x
+		: pmed_alloc_array((size_t) f->n * p, sizeof(double));
 	for (int64_t i = 0; i < f->n; i++)
 	{
 		const double *x = f->ds->x + (size_t) i * p;
@@ -643,7 +644,7 @@ fit_free(SvmFit *f)
 	pmed_free(f->start);
 	pmed_free(f->cls);
 	pmed_free(f->count);
-	if (f->z != f->ds->x_owned)
+	if (!f->params->overwrite_x)
 		pmed_free(f->z);
 }
 

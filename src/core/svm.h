@@ -45,6 +45,7 @@ typedef struct PmedSvmParams
 	bool		probability;	/* fit Platt sigmoids by 5-fold CV */
 	double		cache_mb;		/* kernel cache budget, 0 = default 200 */
 	bool		linear_smo;		/* tests: solve linear kernel by SMO, no bias feature */
+	bool		overwrite_x;	/* the caller lends ds->x: standardize it in place */
 } PmedSvmParams;
 
 void		pmed_svm_params_default(PmedSvmParams *p);
