@@ -25,3 +25,19 @@ SELECT p.oid::regprocedure AS not_strict
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = 'pmed' AND p.prokind = 'f' AND NOT p.proisstrict
   AND NOT 'internal'::regtype = ANY (p.proargtypes::regtype[]);
+
+-- Training support functions of one role carry the same labels in every
+-- family: transition, combine, serialize, deserialize and the partial-state
+-- final IMMUTABLE (a function of their arguments, like array_agg_transfn);
+-- model-making finals VOLATILE (a model records its training time).
+SELECT CASE WHEN p.proname ~ 'transfn$' THEN 'transition'
+            WHEN p.proname = 'train_partial_finalfn' THEN 'partial final'
+            WHEN p.proname ~ 'finalfn$' THEN 'final'
+            ELSE p.proname END AS role,
+       string_agg(DISTINCT p.provolatile::text || CASE WHEN p.proisstrict THEN 's' ELSE '-' END
+                  || p.proparallel::text, ', ') AS labels,
+       count(*) AS functions
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = 'pmed' AND p.prokind = 'f'
+  AND (p.proname ~ '_train_(transfn|finalfn)$' OR p.proname ~ '^train_')
+GROUP BY 1 ORDER BY 1;

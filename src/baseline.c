@@ -9,20 +9,13 @@
 static const char *const baseline_option_keys[] = {PMED_COMMON_OPTION_KEYS, NULL};
 
 static void
-baseline_fit(const PmedDataset *ds, const PmedSchema *schema, Jsonb *options,
-			 PmedWriter *algo, StringInfo meta)
+baseline_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson *meta)
 {
-	PmedBaseline *b = pmed_baseline_fit(ds);
+	PmedBaseline *b = pmed_baseline_fit(&data->ds);
 
 	pmed_baseline_write(algo, b);
-	appendStringInfo(meta, ", \"strategy\": \"%s\", \"stores_training_rows\": false",
-					 ds->n_classes > 0 ? "prior" : "mean");
-}
-
-static void *
-baseline_decode(PmedReader *algo, const PmedSchema *schema, PmedError *err)
-{
-	return pmed_baseline_read(algo, schema->n_classes);
+	pmed_json_kv_string(meta, "strategy", data->ds.n_classes > 0 ? "prior" : "mean");
+	pmed_json_kv_bool(meta, "stores_training_rows", false);
 }
 
 static double
@@ -65,9 +58,10 @@ const PmedFamily pmed_baseline_family = {
 	.option_keys = baseline_option_keys,
 	.classification = true,
 	.regression = true,
-	.validate_options = NULL,
+	.n_columns = 2,
+	.columns = {PMED_COL_FEATURES, PMED_COL_LABEL},
+	.null_detail = "feature array or a NULL label",
 	.fit = baseline_fit,
-	.decode = baseline_decode,
 	.predict = baseline_predict,
 	.predict_proba = baseline_proba,
 	.explain = baseline_explain,

@@ -19,10 +19,12 @@ static const char *const forest_option_keys[] = {
 
 static const char *const importance_choices[] = {"impurity", "permutation", NULL};
 
-/* Read and range-check the options; the caller knows the task and p. */
+/* Read and range-check the options (mtry is checked against p by fit). */
 static void
-forest_params(Jsonb *options, bool classification, PmedForestParams *par)
+forest_parse_params(Jsonb *options, const PmedCommonParams *common, void *params)
 {
+	PmedForestParams *par = params;
+	bool		classification = common->task != PMED_TASK_REGRESSION;
 	double		trees;
 
 	memset(par, 0, sizeof(*par));
@@ -43,74 +45,66 @@ forest_params(Jsonb *options, bool classification, PmedForestParams *par)
 	par->importance = strcmp(pmed_option_choice(options, "importance", "impurity",
 												importance_choices), "permutation") == 0 ?
 		PMED_FOREST_IMPORTANCE_PERMUTATION : PMED_FOREST_IMPORTANCE_IMPURITY;
-	par->seed = pmed_option_seed(options);
+	par->seed = common->seed;
 }
 
-static void
-forest_validate_options(Jsonb *options)
-{
-	PmedForestParams par;
-
-	forest_params(options, true, &par);
-}
-
-static void
-append_number(StringInfo s, const char *key, double v)
-{
-	if (isfinite(v))
-		appendStringInfo(s, ", \"%s\": %.17g", key, v);
-	else
-		appendStringInfo(s, ", \"%s\": null", key);
-}
+/* The serialized form of PmedForestParams (the seed is a common option). */
+static const PmedParamField forest_param_fields[] = {
+	PMED_PARAM(INT, PmedForestParams, n_trees, 1, PMED_FOREST_MAX_TREES),
+	PMED_PARAM(INT, PmedForestParams, max_depth, 0, PMED_FOREST_MAX_DEPTH),
+	PMED_PARAM(INT, PmedForestParams, min_leaf, 1, INT_MAX),
+	PMED_PARAM(INT, PmedForestParams, mtry, 0, PMED_MAX_FEATURES),
+	PMED_PARAM(DOUBLE, PmedForestParams, sample_fraction, 0, 1),
+	PMED_PARAM(BOOL, PmedForestParams, replace, 0, 1),
+	PMED_PARAM(INT, PmedForestParams, importance, 0, 1),
+};
 
 static void
-forest_fit(const PmedDataset *ds, const PmedSchema *schema, Jsonb *options,
-		   PmedWriter *algo, StringInfo meta)
+forest_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson *meta)
 {
-	PmedForestParams par;
+	PmedForestParams par = *(const PmedForestParams *) data->params;
 	PmedForest *f;
 	PmedError	err = {0};
 	bool		classification = schema->task == PMED_TASK_CLASSIFICATION;
-	PmedDataset d = *ds;
+	PmedDataset d = data->ds;
 
-	forest_params(options, classification, &par);
-	if (par.mtry > ds->n_features)
+	par.seed = data->common->seed;
+	if (par.mtry > d.n_features)
 		pmed_option_error("mtry", psprintf("The value must be at most the number of features (%d); it is %d.",
-										   ds->n_features, par.mtry));
+										   d.n_features, par.mtry));
 	if (!classification)
 		d.n_classes = 0;
 	if (pmed_forest_train(&d, &par, &f, &err) != PMED_OK)
 		pmed_report(&err);
 	pmed_forest_encode(f, algo);
 
-	appendStringInfo(meta, ", \"trees\": %d, \"mtry\": %d, \"min_leaf\": %d", f->n_trees, f->mtry,
-					 f->min_leaf);
+	pmed_json_kv_int(meta, "trees", f->n_trees);
+	pmed_json_kv_int(meta, "mtry", f->mtry);
+	pmed_json_kv_int(meta, "min_leaf", f->min_leaf);
 	if (par.max_depth > 0)
-		appendStringInfo(meta, ", \"max_depth\": %d", par.max_depth);
+		pmed_json_kv_int(meta, "max_depth", par.max_depth);
 	else
-		appendStringInfoString(meta, ", \"max_depth\": null");
-	append_number(meta, "sample_fraction", f->sample_fraction);
-	appendStringInfo(meta, ", \"replace\": %s, \"importance\": \"%s\"",
-					 par.replace ? "true" : "false",
-					 par.importance == PMED_FOREST_IMPORTANCE_PERMUTATION ? "permutation" : "impurity");
-	appendStringInfo(meta, ", \"split_search\": \"histogram, at most %d bins per feature\"",
-					 PMED_FOREST_BINS);
-	appendStringInfo(meta, ", \"oob_error_kind\": \"%s\"",
-					 classification ? "misclassification rate" : "mean squared error");
-	append_number(meta, "oob_error", f->oob_error);
-	appendStringInfo(meta, ", \"oob_rows\": %lld", (long long) f->oob_rows);
-	appendStringInfo(meta, ", \"nodes\": %d, \"leaves\": %d", f->n_nodes, f->n_leaves);
-	appendStringInfo(meta, ", \"depth\": {\"min\": %d, \"mean\": %.4f, \"max\": %d}",
-					 f->min_depth, f->mean_depth, f->max_depth);
-	appendStringInfoString(meta, ", \"stores_training_rows\": false");
-}
-
-static void *
-forest_decode(PmedReader *algo, const PmedSchema *schema, PmedError *err)
-{
-	return pmed_forest_decode(algo, (int) schema->n_features,
-							  schema->task == PMED_TASK_CLASSIFICATION ? (int) schema->n_classes : 0,
-							  err);
+		pmed_json_kv_null(meta, "max_depth");
+	pmed_json_kv_number(meta, "sample_fraction", f->sample_fraction);
+	pmed_json_kv_bool(meta, "replace", par.replace);
+	pmed_json_kv_string(meta, "importance",
+						par.importance == PMED_FOREST_IMPORTANCE_PERMUTATION ? "permutation" : "impurity");
+	pmed_json_kv_string(meta, "split_search",
+						psprintf("histogram, at most %d bins per feature", PMED_FOREST_BINS));
+	pmed_json_kv_string(meta, "oob_error_kind",
+						classification ? "misclassification rate" : "mean squared error");
+	pmed_json_kv_number(meta, "oob_error", f->oob_error);
+	pmed_json_kv_int(meta, "oob_rows", f->oob_rows);
+	pmed_json_kv_int(meta, "nodes", f->n_nodes);
+	pmed_json_kv_int(meta, "leaves", f->n_leaves);
+	pmed_json_key(meta, "depth");
+	pmed_json_begin_object(meta);
+	pmed_json_kv_int(meta, "min", f->min_depth);
+	pmed_json_key(meta, "mean");
+	pmed_json_fixed(meta, f->mean_depth, 4);
+	pmed_json_kv_int(meta, "max", f->max_depth);
+	pmed_json_end_object(meta);
+	pmed_json_kv_bool(meta, "stores_training_rows", false);
 }
 
 static double
@@ -159,9 +153,14 @@ const PmedFamily pmed_forest_family = {
 	.option_keys = forest_option_keys,
 	.classification = true,
 	.regression = true,
-	.validate_options = forest_validate_options,
+	.n_columns = 2,
+	.columns = {PMED_COL_FEATURES, PMED_COL_LABEL},
+	.null_detail = "feature array or a NULL label",
+	.params_size = sizeof(PmedForestParams),
+	.n_param_fields = lengthof(forest_param_fields),
+	.param_fields = forest_param_fields,
+	.parse_params = forest_parse_params,
 	.fit = forest_fit,
-	.decode = forest_decode,
 	.predict = forest_predict,
 	.predict_proba = forest_proba,
 	.explain = forest_explain,

@@ -24,7 +24,6 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
@@ -927,7 +926,8 @@ metrics_confusion_final(PG_FUNCTION_ARGS)
 	int32	   *order;
 	int32	   *rank;
 	int64	   *matrix;
-	StringInfoData out;
+	PmedJson	out;
+	PmedError	err = {0};
 
 	if (state == NULL || state->n_pairs == 0)
 		PG_RETURN_NULL();
@@ -950,33 +950,37 @@ metrics_confusion_final(PG_FUNCTION_ARGS)
 			matrix[(Size) a * n + p] = state->pair_counts[k];
 		}
 
-	initStringInfo(&out);
-	appendStringInfoString(&out, "{\"labels\": [");
+	pmed_json_init(&out);
+	pmed_json_begin_object(&out);
+	pmed_json_key(&out, "labels");
+	pmed_json_begin_array(&out);
 	for (int32 k = 0; k < n; k++)
 	{
 		const CmLabel *l = &state->labels[order[k]];
 		char	   *s = pnstrdup(l->str, l->len);
 
-		if (k > 0)
-			appendStringInfoString(&out, ", ");
-		escape_json(&out, s);
+		pmed_json_string(&out, s);
 		pfree(s);
 	}
-	appendStringInfoString(&out, "], \"matrix\": [");
+	pmed_json_end_array(&out);
+	pmed_json_key(&out, "matrix");
+	pmed_json_begin_array(&out);
 	for (int32 a = 0; a < n; a++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		appendStringInfoString(&out, a > 0 ? ", [" : "[");
+		pmed_json_begin_array(&out);
 		for (int32 p = 0; p < n; p++)
-			appendStringInfo(&out, p > 0 ? ", " INT64_FORMAT : INT64_FORMAT,
-							 matrix[(Size) a * n + p]);
-		appendStringInfoChar(&out, ']');
+			pmed_json_int(&out, matrix[(Size) a * n + p]);
+		pmed_json_end_array(&out);
 	}
-	appendStringInfoString(&out, "]}");
+	pmed_json_end_array(&out);
+	pmed_json_end_object(&out);
+	if (pmed_json_finish(&out, &err) != PMED_OK)
+		pmed_report(&err);
 	pfree(matrix);
 	pfree(order);
 	pfree(rank);
-	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(out.data)));
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(out.buf)));
 }
 
 /* ====================================================================

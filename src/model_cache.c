@@ -72,40 +72,20 @@ typedef struct SiteCache
 	int			features_len;
 } SiteCache;
 
-static const char *const kind_names[] = {
-	"unknown", "baseline", "svm", "forest", "cf", "content", "interactions"
-};
-
 const char *
 pmed_kind_name(int kind)
 {
-	return (kind >= 1 && kind <= PMED_KIND_MAX) ? kind_names[kind] : kind_names[0];
+	return pmed_model_kind_name(kind);
 }
 
+/* Decode through the core's one entry (every check included); XX001 when invalid. */
 PmedModel *
 pmed_decode_model(bytea *raw)
 {
-	PmedModel  *m = palloc0(sizeof(PmedModel));
-	PmedReader	algo;
+	PmedModel  *m;
 	PmedError	err = {0};
-	const PmedFamily *family;
 
-	if (pmed_model_decode_common(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), m, &algo, &err) != PMED_OK)
-		pmed_report(&err);
-	family = pmed_family_for_kind(m->kind);
-	if (family == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("pmed models of kind \"%s\" are not supported by this build",
-						pmed_kind_name(m->kind))));
-	m->algo = family->decode(&algo, &m->schema, &err);
-	if (m->algo == NULL)
-	{
-		if (err.status == PMED_OK)
-			pmed_fail(&err, PMED_ERR_CORRUPT, "invalid pmed model: bad %s payload", family->name);
-		pmed_report(&err);
-	}
-	if (!pmed_reader_done(&algo))
+	if (pmed_model_decode(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), &m, &err) != PMED_OK)
 		pmed_report(&err);
 	return m;
 }

@@ -209,26 +209,3 @@ pmed_option_seed(Jsonb *options)
 		pmed_option_error("seed", "The value must be an integer.");
 	return (uint64) (int64) seed;
 }
-
-void
-pmed_validate_common_options(Jsonb *options)
-{
-	int			n;
-
-	(void) pmed_option_seed(options);
-	(void) pmed_option_text_array(options, "feature_names", &n);
-	(void) pmed_option_string(options, "positive");
-}
-
-void
-pmed_options_merge(char **dst, const char *src)
-{
-	if (src == NULL)
-		return;
-	if (*dst == NULL)
-		*dst = pstrdup(src);
-	else if (strcmp(*dst, src) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("training options must be the same for every row")));
-}

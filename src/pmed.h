@@ -13,7 +13,7 @@
 #include "utils/array.h"
 #include "utils/jsonb.h"
 
-#include "core/model.h"
+#include "core/decode.h"
 
 /* PostgreSQL 18 deprecates pg_attribute_noreturn() for pg_noreturn. */
 #if PG_VERSION_NUM >= 180000 && !defined(pg_attribute_noreturn)
@@ -48,19 +48,85 @@ extern const char *pmed_option_choice(Jsonb *options, const char *key, const cha
 extern char *pmed_option_string(Jsonb *options, const char *key);
 /* An array of strings, or NULL when absent; *n gets its length. */
 extern char **pmed_option_text_array(Jsonb *options, const char *key, int *n);
-/* Check the common keys: seed, feature_names, positive (task is checked by the aggregate). */
-extern void pmed_validate_common_options(Jsonb *options);
-/*
- * Merging partial training states: adopt src's options text (as given on the
- * first row) when *dst has none; ERROR 22023 when both have and differ.
- */
-extern void pmed_options_merge(char **dst, const char *src);
 /* "seed": integer, default 0. */
 extern uint64 pmed_option_seed(Jsonb *options);
 /* ERROR 22023 "invalid value for option \"key\"" with a detail. */
 extern void pmed_option_error(const char *key, const char *detail) pg_attribute_noreturn();
 
 /* ---- model families (registry.c) ---- */
+
+/*
+ * The typed columns of the training row store (train_state.c).  A family
+ * lists the columns its aggregate takes, in SQL argument order after the
+ * state; an optional trailing jsonb argument carries the options.
+ */
+typedef enum PmedColumn
+{
+	PMED_COL_FEATURES = 1,		/* float8[]: n_features values per row, NAN = missing */
+	PMED_COL_LABEL,				/* anyelement: a number, or text (class names) */
+	PMED_COL_ID,				/* bigint: patient (cf), first drug (interactions) */
+	PMED_COL_ITEM,				/* bigint: item or drug */
+	PMED_COL_WEIGHT				/* float8 >= 0; 1 when the argument is left out */
+} PmedColumn;
+
+#define PMED_MAX_COLUMNS 4
+
+/*
+ * Options every family may accept, parsed by the training skeleton for the
+ * keys in the family's option_keys.  Carried in the state and its bytes.
+ */
+typedef struct PmedCommonParams
+{
+	uint8		task;			/* PmedTask (supervised), or 0 */
+	uint64		seed;			/* "seed", default 0 */
+	char	   *positive;		/* "positive", or NULL */
+	int			n_feature_names;
+	char	  **feature_names;	/* "feature_names", or NULL */
+} PmedCommonParams;
+
+/*
+ * A field of a family's parameter struct, for the state's serialized form:
+ * written and read back (range-checked: the bytes are untrusted) by the
+ * skeleton.  PMED_PARAM_BOOL fields are bool, _INT int, _INT64 int64_t,
+ * _DOUBLE double.
+ */
+typedef enum PmedParamType
+{
+	PMED_PARAM_BOOL = 1,
+	PMED_PARAM_INT,
+	PMED_PARAM_INT64,
+	PMED_PARAM_DOUBLE
+} PmedParamType;
+
+typedef struct PmedParamField
+{
+	PmedParamType type;
+	size_t		offset;
+	double		min;
+	double		max;
+} PmedParamField;
+
+#define PMED_PARAM(type, structname, field, min, max) \
+	{PMED_PARAM_##type, offsetof(structname, field), (min), (max)}
+
+/* What the final-function skeleton hands a family's fit. */
+typedef struct PmedTrainSet
+{
+	int64		n_rows;
+	int			n_features;		/* FEATURES column width, 0 without */
+	/*
+	 * Supervised families: rows in canonical order (label, then feature
+	 * bytes), y the class index or value.
+	 */
+	PmedDataset ds;
+	const double *x;			/* FEATURES column, n_rows * n_features (= ds.x) */
+	double	   *x_owned;		/* the same array: fit may overwrite it (svm scales in place) */
+	const int64 *id;			/* ID column or NULL */
+	const int64 *item;			/* ITEM column or NULL */
+	const double *weight;		/* WEIGHT column or NULL */
+	const PmedCommonParams *common;
+	const void *params;			/* the family's parameter struct */
+} PmedTrainSet;
 
 typedef struct PmedFamily
 {
@@ -70,21 +136,40 @@ typedef struct PmedFamily
 	bool		classification; /* supports classification */
 	bool		regression;		/* supports regression */
 
-	/* Check options on the first row; ERROR 22023 on a bad one.  May be NULL. */
-	void		(*validate_options) (Jsonb *options);
+	/* ---- training ---- */
+	int			n_columns;
+	PmedColumn	columns[PMED_MAX_COLUMNS];	/* SQL argument order */
+	bool		features_complete;	/* NULL feature elements are an error */
+	bool		allow_empty;	/* zero rows train a model (else 22023) */
+	const char *null_detail;	/* "a NULL ..." for the no-rows error */
+
+	/* Typed parameters: size, and the fields of its serialized form. */
+	size_t		params_size;
+	int			n_param_fields;
+	const PmedParamField *param_fields;
 
 	/*
-	 * Fit on ds (canonical order, NAN = missing) and write the ALGO payload
-	 * to algo.  Append family metadata to meta as JSON object members,
-	 * each preceded by ", " (e.g. ", \"kernel\": \"rbf\"").  Report errors
-	 * with ereport.  Called in a private memory context.
+	 * Read the options (NULL = none) into params, on the first row: defaults,
+	 * ranges, combinations.  ERROR 22023 naming the option.  The option keys
+	 * are checked before, and common holds the common options.
 	 */
-	void		(*fit) (const PmedDataset *ds, const PmedSchema *schema, Jsonb *options,
-						PmedWriter *algo, StringInfo meta);
+	void		(*parse_params) (Jsonb *options, const PmedCommonParams *common, void *params);
 
-	/* Decode the ALGO payload (must consume all of it); NULL on corruption. */
-	void	   *(*decode) (PmedReader *algo, const PmedSchema *schema, PmedError *err);
+	/*
+	 * Fit on data and write the ALGO payload to algo and the family's
+	 * metadata members to meta (an open JSON object).  Report errors with
+	 * ereport.  Called in a private memory context; schema is filled in
+	 * (task, classes, feature names, row counts) and may be amended.
+	 */
+	void		(*fit) (const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo,
+						PmedJson *meta);
 
+	/* ---- using models ---- */
+
+	/*
+	 * Models are decoded by the core (pmed_model_decode, core/decode.c):
+	 * m->algo is the family's core model.
+	 */
 	/*
 	 * One row, x has schema.n_features values, NAN = missing.  Returns the
 	 * class index (classification) or the value (regression).  NULL for
@@ -138,7 +223,7 @@ extern const double *pmed_features_arg(FunctionCallInfo fcinfo, int argno, const
 /* Class text of a class index, and the index of a label text (-1 if none). */
 extern int	pmed_class_index(const PmedModel *m, const char *label);
 
-/* ---- training aggregate (train_agg.c) ---- */
+/* ---- SQL array arguments (arrays.c) ---- */
 
 /* Length of a 1-D float8 feature array; ERROR 22023 for empty or other shapes. */
 extern int	pmed_feature_array_length(ArrayType *arr);
@@ -147,6 +232,10 @@ extern int	pmed_feature_array_length(ArrayType *arr);
  * become NAN (missing), NaN or infinity is an ERROR.  Returns how many are present.
  */
 extern int	pmed_copy_features(ArrayType *arr, int n, double *dst);
+/* Non-NULL elements of a bigint[] (palloc'd); *n gets their count. */
+extern int64 *pmed_bigint_array(ArrayType *arr, size_t *n);
+
+/* ---- training: row store, state, final skeleton (train_state.c) ---- */
 
 extern Datum pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family);
 extern Datum pmed_train_finalfn(FunctionCallInfo fcinfo, const PmedFamily *family);

@@ -8,7 +8,7 @@
  * once and kept (pmed_cached_model).
  * A NULL model, patient, history or k gives no rows.
  */
-#include "rec_state.h"
+#include "pmed.h"
 
 #include "funcapi.h"
 #include "utils/array.h"

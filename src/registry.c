@@ -21,13 +21,12 @@ pmed_family_for_kind(int kind)
 	return NULL;
 }
 
-/* A family that trains on feature rows (baseline, svm, forest), by name. */
+/* A model family by name. */
 const PmedFamily *
 pmed_family_for_name(const char *name)
 {
 	for (size_t i = 0; i < lengthof(families); i++)
-		if (families[i]->fit != NULL &&
-			strcmp(families[i]->name, name) == 0)
+		if (strcmp(families[i]->name, name) == 0)
 			return families[i];
 	return NULL;
 }

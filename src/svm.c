@@ -11,7 +11,6 @@
 
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/json.h"
 
 #include "core/svm.h"
 
@@ -22,14 +21,6 @@ static const char *const svm_option_keys[] = {
 
 static const char *const svm_kernels[] = {"rbf", "linear", NULL};
 static const char *const svm_class_weights[] = {"balanced", NULL};
-
-/* A decoded model with its per-row scratch space. */
-typedef struct SvmDecoded
-{
-	PmedSvmModel *svm;
-	double	   *work;
-	double	   *dec;
-} SvmDecoded;
 
 /* A number option that must be > 0. */
 static double
@@ -43,8 +34,9 @@ positive_number(Jsonb *options, const char *key, double def)
 }
 
 static void
-svm_params(Jsonb *options, PmedSvmParams *prm)
+svm_parse_params(Jsonb *options, const PmedCommonParams *common, void *params)
 {
+	PmedSvmParams *prm = params;
 	JsonbValue	buf;
 	JsonbValue *g;
 	const char *kernel;
@@ -73,34 +65,37 @@ svm_params(Jsonb *options, PmedSvmParams *prm)
 	prm->balanced = pmed_option_choice(options, "class_weight", NULL, svm_class_weights) != NULL;
 	prm->tol = positive_number(options, "tol", 1e-3);
 	prm->max_iter = pmed_option_int(options, "max_iter", 0, 0, INT_MAX);
-	prm->seed = pmed_option_seed(options);
+	prm->seed = common->seed;
 	prm->probability = pmed_option_bool(options, "probability", true);
 }
 
-static void
-svm_validate_options(Jsonb *options)
-{
-	PmedSvmParams prm;
+/* The serialized form of PmedSvmParams (the seed is a common option). */
+static const PmedParamField svm_param_fields[] = {
+	PMED_PARAM(INT, PmedSvmParams, kernel, PMED_SVM_LINEAR, PMED_SVM_RBF),
+	PMED_PARAM(DOUBLE, PmedSvmParams, C, DBL_MIN, DBL_MAX),
+	PMED_PARAM(DOUBLE, PmedSvmParams, gamma, 0, DBL_MAX),
+	PMED_PARAM(BOOL, PmedSvmParams, gamma_scale, 0, 1),
+	PMED_PARAM(BOOL, PmedSvmParams, standardize, 0, 1),
+	PMED_PARAM(BOOL, PmedSvmParams, balanced, 0, 1),
+	PMED_PARAM(DOUBLE, PmedSvmParams, tol, DBL_MIN, DBL_MAX),
+	PMED_PARAM(INT64, PmedSvmParams, max_iter, 0, INT_MAX),
+	PMED_PARAM(BOOL, PmedSvmParams, probability, 0, 1),
+	PMED_PARAM(DOUBLE, PmedSvmParams, cache_mb, 0, 1e12),
+	PMED_PARAM(BOOL, PmedSvmParams, linear_smo, 0, 1),
+};
 
-	svm_params(options, &prm);
-}
-
 static void
-append_json_string(StringInfo s, const char *v)
+svm_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson *meta)
 {
-	escape_json(s, v);
-}
-
-static void
-svm_fit(const PmedDataset *ds, const PmedSchema *schema, Jsonb *options,
-		PmedWriter *algo, StringInfo meta)
-{
-	PmedSvmParams prm;
+	const PmedDataset *ds = &data->ds;
+	PmedSvmParams prm = *(const PmedSvmParams *) data->params;
 	PmedSvmModel *m = NULL;
 	PmedError	err = {0};
 	int64	   *count = palloc0(sizeof(int64) * Max(ds->n_classes, 1));
 
-	svm_params(options, &prm);
+	prm.seed = data->common->seed;
+	/* the final function's dense copy is this fit's: scale it in place */
+	prm.overwrite_x = data->x_owned != NULL && data->x_owned == ds->x;
 	/* name the class in errors the core can only number */
 	for (int64 i = 0; i < ds->n_rows; i++)
 		count[(int) ds->y[i]]++;
@@ -116,70 +111,35 @@ svm_fit(const PmedDataset *ds, const PmedSchema *schema, Jsonb *options,
 		pmed_report(&err);
 	pmed_svm_write(algo, m);
 
-	appendStringInfo(meta, ", \"kernel\": \"%s\", \"C\": %.17g",
-					 m->kernel == PMED_SVM_RBF ? "rbf" : "linear", m->C);
+	/* the classes are in model_info from the schema */
+	pmed_json_kv_string(meta, "kernel", m->kernel == PMED_SVM_RBF ? "rbf" : "linear");
+	pmed_json_kv_number(meta, "C", m->C);
 	if (m->kernel == PMED_SVM_RBF)
-		appendStringInfo(meta, ", \"gamma\": %.17g", m->gamma);
+		pmed_json_kv_number(meta, "gamma", m->gamma);
 	else
-		appendStringInfoString(meta, ", \"gamma\": null");
-	appendStringInfoString(meta, ", \"classes\": [");
-	for (int c = 0; c < ds->n_classes; c++)
-	{
-		if (c > 0)
-			appendStringInfoString(meta, ", ");
-		append_json_string(meta, schema->classes[c]);
-	}
-	appendStringInfo(meta, "], \"support_vectors\": %d, \"iterations\": %lld",
-					 m->kernel == PMED_SVM_RBF ? m->n_sv : 0, (long long) m->iterations);
-	appendStringInfo(meta, ", \"standardize\": %s, \"class_weight\": %s, \"tol\": %.17g",
-					 prm.standardize ? "true" : "false",
-					 prm.balanced ? "\"balanced\"" : "null", prm.tol);
-	appendStringInfo(meta, ", \"probability\": %s, \"stores_training_rows\": %s",
-					 m->has_probability ? "true" : "false",
-					 m->kernel == PMED_SVM_RBF && m->n_sv > 0 ? "true" : "false");
+		pmed_json_kv_null(meta, "gamma");
+	pmed_json_kv_int(meta, "support_vectors", m->kernel == PMED_SVM_RBF ? m->n_sv : 0);
+	pmed_json_kv_int(meta, "iterations", m->iterations);
+	pmed_json_kv_bool(meta, "standardize", prm.standardize);
+	pmed_json_key(meta, "class_weight");
+	pmed_json_string(meta, prm.balanced ? "balanced" : NULL);
+	pmed_json_kv_number(meta, "tol", prm.tol);
+	pmed_json_kv_bool(meta, "probability", m->has_probability);
+	pmed_json_kv_bool(meta, "stores_training_rows", m->kernel == PMED_SVM_RBF && m->n_sv > 0);
 	if (ds->n_classes > 2)
-		appendStringInfoString(meta, ", \"multiclass\": \"one-vs-one\"");
-}
-
-static void *
-svm_decode(PmedReader *algo, const PmedSchema *schema, PmedError *err)
-{
-	PmedSvmModel *m = NULL;
-	SvmDecoded *d;
-
-	if (schema->task != PMED_TASK_CLASSIFICATION)
-	{
-		pmed_fail(err, PMED_ERR_CORRUPT, "invalid pmed model: svm model is not a classifier");
-		return NULL;
-	}
-	if (pmed_svm_read(algo, (int) schema->n_features, (int) schema->n_classes, &m, err) != PMED_OK)
-		return NULL;
-	if (!pmed_reader_done(algo))
-	{
-		pmed_svm_free(m);
-		return NULL;
-	}
-	d = palloc0(sizeof(SvmDecoded));
-	d->svm = m;
-	d->work = palloc0(sizeof(double) * pmed_svm_work_size(m));
-	d->dec = palloc0(sizeof(double) * m->n_pairs);
-	return d;
+		pmed_json_kv_string(meta, "multiclass", "one-vs-one");
 }
 
 static double
 svm_predict(const PmedModel *m, const double *x)
 {
-	const SvmDecoded *d = m->algo;
-
-	return pmed_svm_predict(d->svm, x, d->work);
+	return pmed_svm_predict(m->algo, x, m->work);
 }
 
 static bool
 svm_predict_proba(const PmedModel *m, const double *x, double *proba)
 {
-	const SvmDecoded *d = m->algo;
-
-	return pmed_svm_predict_proba(d->svm, x, proba, d->work);
+	return pmed_svm_predict_proba(m->algo, x, proba, m->work);
 }
 
 /*
@@ -189,9 +149,7 @@ svm_predict_proba(const PmedModel *m, const double *x, double *proba)
 static void
 svm_explain(const PmedModel *m, const double *x, double *base, double *contrib)
 {
-	const SvmDecoded *d = m->algo;
-
-	pmed_svm_explain(d->svm, x, base, contrib, d->work);
+	pmed_svm_explain(m->algo, x, base, contrib, m->work);
 	if (m->schema.n_classes == 2 && m->schema.positive == 0)
 	{
 		*base = -*base;
@@ -208,8 +166,7 @@ svm_explain(const PmedModel *m, const double *x, double *base, double *contrib)
 static void
 svm_importance(const PmedModel *m, double *importance)
 {
-	const SvmDecoded *d = m->algo;
-	const PmedSvmModel *s = d->svm;
+	const PmedSvmModel *s = m->algo;
 	int			p = s->n_features;
 
 	memset(importance, 0, sizeof(double) * p);
@@ -235,7 +192,7 @@ svm_importance(const PmedModel *m, double *importance)
 			CHECK_FOR_INTERRUPTS();
 			for (int j = 0; j < p; j++)
 				x[j] = s->sv[(size_t) sv * p + j] * s->scale[j] + s->mean[j];
-			pmed_svm_explain(s, x, &base, contrib, d->work);
+			pmed_svm_explain(s, x, &base, contrib, m->work);
 			for (int j = 0; j < p; j++)
 				importance[j] += fabs(contrib[j]) / n;
 		}
@@ -248,9 +205,14 @@ const PmedFamily pmed_svm_family = {
 	.option_keys = svm_option_keys,
 	.classification = true,
 	.regression = false,
-	.validate_options = svm_validate_options,
+	.n_columns = 2,
+	.columns = {PMED_COL_FEATURES, PMED_COL_LABEL},
+	.null_detail = "feature array or a NULL label",
+	.params_size = sizeof(PmedSvmParams),
+	.n_param_fields = lengthof(svm_param_fields),
+	.param_fields = svm_param_fields,
+	.parse_params = svm_parse_params,
 	.fit = svm_fit,
-	.decode = svm_decode,
 	.predict = svm_predict,
 	.predict_proba = svm_predict_proba,
 	.explain = svm_explain,
@@ -268,14 +230,15 @@ Datum
 svm_decision(PG_FUNCTION_ARGS)
 {
 	const PmedModel *m = pmed_cached_model(fcinfo, 0);
-	const SvmDecoded *d;
 	const double *x;
+	double	   *dec;
 
 	pmed_require_kind(m, "pmed.svm_decision", 1, PMED_KIND_SVM);
-	d = m->algo;
 	x = pmed_features_arg(fcinfo, 1, m);
-	pmed_svm_decision(d->svm, x, d->dec, d->work);
+	/* the decisions follow the work rows in the scratch decode allocated */
+	dec = m->work + pmed_svm_work_size(m->algo);
+	pmed_svm_decision(m->algo, x, dec, m->work);
 	if (m->schema.n_classes == 2 && m->schema.positive == 0)
-		PG_RETURN_FLOAT8(-d->dec[0]);
-	PG_RETURN_FLOAT8(d->dec[0]);
+		PG_RETURN_FLOAT8(-dec[0]);
+	PG_RETURN_FLOAT8(dec[0]);
 }

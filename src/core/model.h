@@ -70,6 +70,7 @@ typedef struct PmedModel
 	PmedSchema	schema;
 	char	   *meta_json;		/* a JSON object, written by the family */
 	void	   *algo;			/* family-specific decoded payload */
+	double	   *work;			/* scratch of the family's predict (svm), or NULL */
 } PmedModel;
 
 /*

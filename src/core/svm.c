@@ -51,7 +51,10 @@ pmed_svm_params_check(const PmedSvmParams *p, PmedError *err)
 
 /* ---- training ---- */
 
-/* Decision values of rows `rows` of z (row-major p) for a solved subproblem. */
+/*
+ * Decision values of n_rows rows of z (row-major p; rows[] are indices
+ * into z) for a solved subproblem.
+ */
 static void
 subproblem_decisions(const PmedSvmProblem *train, const PmedSvmSolution *sol, int kernel,
 					 double gamma, const double *z, int p, const int *rows, int n_rows,
@@ -100,7 +103,7 @@ subproblem_decisions(const PmedSvmProblem *train, const PmedSvmSolution *sol, in
 		{
 			if (sol->alpha[i] > 0)
 			{
-				const double *zi = train->z + (size_t) i * p;
+				const double *zi = pmed_svm_row(train, i);
 				double		s = 0;
 
 				memcpy(sv + (size_t) nsv * p, zi, p * sizeof(double));
@@ -162,9 +165,17 @@ solution_free(PmedSvmSolution *sol)
 	sol->w = NULL;
 }
 
+/* z row of row i of a problem */
+static int
+row_index(const PmedSvmProblem *prob, int i)
+{
+	return prob->rows ? prob->rows[i] : i;
+}
+
 /*
  * Platt sigmoid of one binary problem from 5-fold cross-validated decision
- * values (libsvm's -b 1 procedure, with a seeded permutation).
+ * values (libsvm's -b 1 procedure, with a seeded permutation).  The folds
+ * are index lists into the problem's matrix.
  */
 static PmedStatus
 platt_cv(const PmedSvmProblem *prob, const PmedSvmParams *params, double gamma, uint64_t seed,
@@ -173,6 +184,8 @@ platt_cv(const PmedSvmProblem *prob, const PmedSvmParams *params, double gamma, 
 	int			l = prob->l,
 				p = prob->p;
 	int		   *perm = pmed_alloc_array(l, sizeof(int));
+	int		   *fold_rows = pmed_alloc_array(l, sizeof(int));
+	int		   *sub_rows = pmed_alloc_array(l, sizeof(int));
 	double	   *dec = pmed_alloc_array(l, sizeof(double));
 	double	   *fold_dec = pmed_alloc_array(l, sizeof(double));
 	signed char *ys = pmed_alloc_array(l, 1);
@@ -193,7 +206,8 @@ platt_cv(const PmedSvmProblem *prob, const PmedSvmParams *params, double gamma, 
 	sub.p = p;
 	sub.Cp = prob->Cp;
 	sub.Cn = prob->Cn;
-	sub.z = pmed_alloc_array((size_t) l * p, sizeof(double));
+	sub.z = prob->z;
+	sub.rows = sub_rows;
 	sub.y = pmed_alloc_array(l, 1);
 	for (int f = 0; f < PLATT_FOLDS; f++)
 	{
@@ -210,7 +224,7 @@ platt_cv(const PmedSvmProblem *prob, const PmedSvmParams *params, double gamma, 
 			if (s >= begin && s < end)
 				continue;
 			i = perm[s];
-			memcpy(sub.z + (size_t) sub.l * p, prob->z + (size_t) i * p, p * sizeof(double));
+			sub_rows[sub.l] = row_index(prob, i);
 			sub.y[sub.l] = prob->y[i];
 			if (prob->y[i] > 0)
 				npos++;
@@ -232,8 +246,10 @@ platt_cv(const PmedSvmProblem *prob, const PmedSvmParams *params, double gamma, 
 
 			if (st != PMED_OK)
 				return st;
+			for (int s = begin; s < end; s++)
+				fold_rows[s - begin] = row_index(prob, perm[s]);
 			subproblem_decisions(&sub, &sol, params->linear_smo ? PMED_SVM_LINEAR : params->kernel,
-								 gamma, prob->z, p, perm + begin, end - begin, fold_dec);
+								 gamma, prob->z, p, fold_rows, end - begin, fold_dec);
 			solution_free(&sol);
 		}
 		for (int s = begin; s < end; s++)
@@ -244,10 +260,11 @@ platt_cv(const PmedSvmProblem *prob, const PmedSvmParams *params, double gamma, 
 	}
 	pmed_svm_sigmoid_fit(l, dec, ys, A, B);
 	pmed_free(perm);
+	pmed_free(fold_rows);
+	pmed_free(sub_rows);
 	pmed_free(dec);
 	pmed_free(fold_dec);
 	pmed_free(ys);
-	pmed_free(sub.z);
 	pmed_free(sub.y);
 	return PMED_OK;
 }
@@ -294,293 +311,370 @@ model_derive(PmedSvmModel *m)
 	}
 }
 
-PmedStatus
-pmed_svm_fit(const PmedDataset *ds, const PmedSvmParams *params, PmedSvmModel **out,
-			 PmedError *err)
+/* Training in phases; the state they share. */
+typedef struct SvmFit
 {
-	int64_t		n = ds->n_rows;
-	int			p = ds->n_features,
-				k = ds->n_classes;
-	int64_t    *count;
-	double	   *z,
-			   *cw;
-	int		   *cls;
+	const PmedDataset *ds;
+	const PmedSvmParams *params;
 	PmedSvmModel *m;
-	PmedStatus	st;
-	double		gamma = 0;
-	int			q;
-	bool	   *nonzero = NULL;
-	double	  **pair_alpha;
+	int64_t		n;
+	int			p;
+	int			k;
+	int64_t    *count;			/* rows per class */
+	int64_t    *start;			/* k + 1: class c's rows are cls[start[c] .. start[c + 1]) */
+	int		   *cls;			/* row indices grouped by class, ascending */
+	double	   *z;				/* the scaled, imputed matrix (ds->x itself when overwrite_x) */
+	double		gamma;
+	/* per pair: its rows and their alphas (rbf, to gather support vectors) */
 	int		  **pair_rows;
+	double	  **pair_alpha;
 	int		   *pair_l;
+} SvmFit;
 
-	*out = NULL;
-	st = pmed_svm_params_check(params, err);
+/* Phase 1: parameters, shape, class counts. */
+static PmedStatus
+fit_check(SvmFit *f, PmedError *err)
+{
+	PmedStatus	st = pmed_svm_params_check(f->params, err);
+
 	if (st != PMED_OK)
 		return st;
-	if (p < 1)
+	if (f->p < 1)
 		return pmed_fail(err, PMED_ERR_INVALID, "svm needs at least one feature");
-	if (k < 2)
-		return pmed_fail(err, PMED_ERR_INVALID, "svm needs at least two classes, found %d", k);
-	if (k > PMED_MAX_CLASSES || p > PMED_MAX_FEATURES)
+	if (f->k < 2)
+		return pmed_fail(err, PMED_ERR_INVALID, "svm needs at least two classes, found %d", f->k);
+	if (f->k > PMED_MAX_CLASSES || f->p > PMED_MAX_FEATURES)
 		return pmed_fail(err, PMED_ERR_LIMIT, "too many classes or features for svm");
-	if (n > INT32_MAX / 2)
-		return pmed_fail(err, PMED_ERR_LIMIT, "too many rows for svm: %lld", (long long) n);
-	count = pmed_alloc_array(k, sizeof(int64_t));
-	for (int64_t i = 0; i < n; i++)
+	if (f->n > INT32_MAX / 2)
+		return pmed_fail(err, PMED_ERR_LIMIT, "too many rows for svm: %lld", (long long) f->n);
+	f->count = pmed_alloc_array(f->k, sizeof(int64_t));
+	for (int64_t i = 0; i < f->n; i++)
 	{
-		double		yi = ds->y[i];
+		double		yi = f->ds->y[i];
 
-		if (!(yi >= 0 && yi < k) || yi != floor(yi))
+		if (!(yi >= 0 && yi < f->k) || yi != floor(yi))
 			return pmed_fail(err, PMED_ERR_INVALID, "invalid class index in svm training data");
-		count[(int) yi]++;
+		f->count[(int) yi]++;
 	}
-	for (int c = 0; c < k; c++)
-		if (count[c] < 2)
+	for (int c = 0; c < f->k; c++)
+		if (f->count[c] < 2)
 		{
 			pmed_fail(err, PMED_ERR_INVALID, "too few rows for class %d: %lld", c,
-					  (long long) count[c]);
+					  (long long) f->count[c]);
 			pmed_fail_detail(err, "Each class needs at least two training rows.");
 			return PMED_ERR_INVALID;
 		}
+	return PMED_OK;
+}
 
-	m = pmed_alloc(sizeof(PmedSvmModel));
-	m->kernel = params->kernel;
-	m->n_features = p;
-	m->n_classes = k;
-	m->n_pairs = k * (k - 1) / 2;
-	m->C = params->C;
-	m->standardized = params->standardize;
-	m->has_probability = params->probability;
-	m->mean = pmed_alloc_array(p, sizeof(double));
-	m->scale = pmed_alloc_array(p, sizeof(double));
+/* Phase 2: the model shell. */
+static void
+fit_model_alloc(SvmFit *f)
+{
+	PmedSvmModel *m = pmed_alloc(sizeof(PmedSvmModel));
+
+	m->kernel = f->params->kernel;
+	m->n_features = f->p;
+	m->n_classes = f->k;
+	m->n_pairs = f->k * (f->k - 1) / 2;
+	m->C = f->params->C;
+	m->standardized = f->params->standardize;
+	m->has_probability = f->params->probability;
+	m->mean = pmed_alloc_array(f->p, sizeof(double));
+	m->scale = pmed_alloc_array(f->p, sizeof(double));
 	m->rho = pmed_alloc_array(m->n_pairs, sizeof(double));
 	if (m->has_probability)
 	{
 		m->prob_a = pmed_alloc_array(m->n_pairs, sizeof(double));
 		m->prob_b = pmed_alloc_array(m->n_pairs, sizeof(double));
 	}
+	if (m->kernel == PMED_SVM_LINEAR)
+		m->w = pmed_alloc_array((size_t) m->n_pairs * f->p, sizeof(double));
+	f->m = m;
+}
 
-	/* means and deviations over observed values */
+/* Phase 3: means and deviations over observed values (Welford). */
+static PmedStatus
+fit_scale(SvmFit *f, PmedError *err)
+{
+	PmedSvmModel *m = f->m;
+	int			p = f->p;
+	int64_t    *seen = pmed_alloc_array(p, sizeof(int64_t));
+	double	   *m2 = pmed_alloc_array(p, sizeof(double));
+
+	for (int64_t i = 0; i < f->n; i++)
 	{
-		int64_t    *seen = pmed_alloc_array(p, sizeof(int64_t));
-		double	   *m2 = pmed_alloc_array(p, sizeof(double));
+		const double *x = f->ds->x + (size_t) i * p;
 
-		for (int64_t i = 0; i < n; i++)
-		{
-			const double *x = ds->x + (size_t) i * p;
-
-			for (int j = 0; j < p; j++)
-			{
-				if (!isnan(x[j]))
-				{
-					double		d = x[j] - m->mean[j];
-
-					seen[j]++;
-					m->mean[j] += d / seen[j];
-					m2[j] += d * (x[j] - m->mean[j]);
-				}
-			}
-		}
 		for (int j = 0; j < p; j++)
 		{
-			double		sd;
-
-			if (seen[j] == 0)
+			if (!isnan(x[j]))
 			{
-				pmed_fail(err, PMED_ERR_INVALID, "feature %d has no value in any training row", j + 1);
-				pmed_fail_detail(err, "The training mean imputes missing values, so every feature needs at least one non-NULL value.");
-				return PMED_ERR_INVALID;
+				double		d = x[j] - m->mean[j];
+
+				seen[j]++;
+				m->mean[j] += d / seen[j];
+				m2[j] += d * (x[j] - m->mean[j]);
 			}
-			sd = sqrt(m2[j] / seen[j]);
-			m->scale[j] = (params->standardize && sd > 1e-12 * (1 + fabs(m->mean[j]))) ? sd : 1.0;
-		}
-		pmed_free(seen);
-		pmed_free(m2);
-	}
-
-	/* scaled, imputed matrix */
-	z = pmed_alloc_array((size_t) n * p, sizeof(double));
-	{
-		double		s1 = 0,
-					s2 = 0;
-
-		for (int64_t i = 0; i < n; i++)
-		{
-			const double *x = ds->x + (size_t) i * p;
-			double	   *zi = z + (size_t) i * p;
-
-			for (int j = 0; j < p; j++)
-			{
-				double		v = isnan(x[j]) ? 0.0 : (x[j] - m->mean[j]) / m->scale[j];
-
-				zi[j] = v;
-				s1 += v;
-				s2 += v * v;
-			}
-		}
-		if (params->kernel == PMED_SVM_RBF)
-		{
-			if (params->gamma_scale)
-			{
-				double		cnt = (double) n * p;
-				double		var = s2 / cnt - (s1 / cnt) * (s1 / cnt);
-
-				gamma = var > 0 ? 1.0 / (p * var) : 1.0;
-			}
-			else
-				gamma = params->gamma;
 		}
 	}
-	m->gamma = gamma;
-
-	/* class weights */
-	cw = pmed_alloc_array(k, sizeof(double));
-	for (int c = 0; c < k; c++)
-		cw[c] = params->balanced ? (double) n / ((double) k * count[c]) : 1.0;
-
-	/* rows of each class, in order */
-	cls = pmed_alloc_array((size_t) n, sizeof(int));
+	for (int j = 0; j < p; j++)
 	{
-		int64_t    *start = pmed_alloc_array(k + 1, sizeof(int64_t));
-		int64_t    *fill = pmed_alloc_array(k, sizeof(int64_t));
+		double		sd;
 
-		for (int c = 0; c < k; c++)
-			start[c + 1] = start[c] + count[c];
-		for (int64_t i = 0; i < n; i++)
+		if (seen[j] == 0)
 		{
-			int			c = (int) ds->y[i];
-
-			cls[start[c] + fill[c]++] = (int) i;
+			pmed_fail(err, PMED_ERR_INVALID, "feature %d has no value in any training row", j + 1);
+			pmed_fail_detail(err, "The training mean imputes missing values, so every feature needs at least one non-NULL value.");
+			return PMED_ERR_INVALID;
 		}
-		pmed_free(fill);
-		pair_rows = pmed_alloc_array(m->n_pairs, sizeof(int *));
-		pair_alpha = pmed_alloc_array(m->n_pairs, sizeof(double *));
-		pair_l = pmed_alloc_array(m->n_pairs, sizeof(int));
-		if (m->kernel == PMED_SVM_LINEAR)
-			m->w = pmed_alloc_array((size_t) m->n_pairs * p, sizeof(double));
+		sd = sqrt(m2[j] / seen[j]);
+		m->scale[j] = (f->params->standardize && sd > 1e-12 * (1 + fabs(m->mean[j]))) ? sd : 1.0;
+	}
+	pmed_free(seen);
+	pmed_free(m2);
+	return PMED_OK;
+}
+
+/*
+ * Phase 4: the scaled, imputed matrix z, and gamma.  In place when the
+ * caller lends its copy of the rows (params->overwrite_x): then training
+ * holds no second dense copy.
+ */
+static void
+fit_scaled_matrix(SvmFit *f)
+{
+	PmedSvmModel *m = f->m;
+	int			p = f->p;
+	double		s1 = 0,
+				s2 = 0;
+
+	f->z = f->params->overwrite_x ? (double *) f->ds->x
+		: pmed_alloc_array((size_t) f->n * p, sizeof(double));
+	for (int64_t i = 0; i < f->n; i++)
+	{
+		const double *x = f->ds->x + (size_t) i * p;
+		double	   *zi = f->z + (size_t) i * p;
+
+		for (int j = 0; j < p; j++)
+		{
+			double		v = isnan(x[j]) ? 0.0 : (x[j] - m->mean[j]) / m->scale[j];
+
+			zi[j] = v;
+			s1 += v;
+			s2 += v * v;
+		}
+	}
+	if (f->params->kernel == PMED_SVM_RBF)
+	{
+		if (f->params->gamma_scale)
+		{
+			double		cnt = (double) f->n * p;
+			double		var = s2 / cnt - (s1 / cnt) * (s1 / cnt);
+
+			f->gamma = var > 0 ? 1.0 / (p * var) : 1.0;
+		}
 		else
-			nonzero = pmed_alloc_array((size_t) n, sizeof(bool));
+			f->gamma = f->params->gamma;
+	}
+	m->gamma = f->gamma;
+}
 
-		q = 0;
-		for (int a = 0; a < k; a++)
+/* Phase 5: row indices grouped by class. */
+static void
+fit_class_rows(SvmFit *f)
+{
+	int64_t    *fill = pmed_alloc_array(f->k, sizeof(int64_t));
+
+	f->start = pmed_alloc_array(f->k + 1, sizeof(int64_t));
+	for (int c = 0; c < f->k; c++)
+		f->start[c + 1] = f->start[c] + f->count[c];
+	f->cls = pmed_alloc_array((size_t) f->n, sizeof(int));
+	for (int64_t i = 0; i < f->n; i++)
+	{
+		int			c = (int) f->ds->y[i];
+
+		f->cls[f->start[c] + fill[c]++] = (int) i;
+	}
+	pmed_free(fill);
+}
+
+/* Phase 6: one binary problem per pair of classes (one-vs-one), with Platt. */
+static PmedStatus
+fit_pairs(SvmFit *f, PmedError *err)
+{
+	PmedSvmModel *m = f->m;
+	const PmedSvmParams *params = f->params;
+	int			p = f->p,
+				k = f->k,
+				q = 0;
+	double	   *cw = pmed_alloc_array(k, sizeof(double));
+
+	for (int c = 0; c < k; c++)
+		cw[c] = params->balanced ? (double) f->n / ((double) k * f->count[c]) : 1.0;
+	f->pair_rows = pmed_alloc_array(m->n_pairs, sizeof(int *));
+	f->pair_alpha = pmed_alloc_array(m->n_pairs, sizeof(double *));
+	f->pair_l = pmed_alloc_array(m->n_pairs, sizeof(int));
+	for (int a = 0; a < k; a++)
+	{
+		for (int b = a + 1; b < k; b++, q++)
 		{
-			for (int b = a + 1; b < k; b++, q++)
+			PmedSvmProblem prob;
+			PmedSvmSolution sol;
+			int			l = (int) (f->count[a] + f->count[b]);
+			int		   *rows = pmed_alloc_array(l, sizeof(int));
+			PmedStatus	st;
+
+			prob.l = l;
+			prob.p = p;
+			prob.Cp = params->C * cw[b];
+			prob.Cn = params->C * cw[a];
+			prob.z = f->z;
+			prob.rows = rows;
+			prob.y = pmed_alloc_array(l, 1);
+			for (int s = 0; s < l; s++)
 			{
-				PmedSvmProblem prob;
-				PmedSvmSolution sol;
-				int			l = (int) (count[a] + count[b]);
-				int		   *rows = pmed_alloc_array(l, sizeof(int));
-
-				prob.l = l;
-				prob.p = p;
-				prob.Cp = params->C * cw[b];
-				prob.Cn = params->C * cw[a];
-				prob.z = pmed_alloc_array((size_t) l * p, sizeof(double));
-				prob.y = pmed_alloc_array(l, 1);
-				for (int s = 0; s < l; s++)
-				{
-					int			i = s < count[a] ? cls[start[a] + s] : cls[start[b] + s - count[a]];
-
-					rows[s] = i;
-					memcpy(prob.z + (size_t) s * p, z + (size_t) i * p, p * sizeof(double));
-					prob.y[s] = s < count[a] ? -1 : 1;
-				}
-				st = solve(&prob, params, gamma, params->seed + (uint64_t) q, &sol, err);
-				if (st != PMED_OK)
-					return st;
-				m->iterations += sol.iterations;
-				m->rho[q] = sol.rho;
-				if (m->kernel == PMED_SVM_LINEAR)
-				{
-					if (sol.w != NULL)
-						memcpy(m->w + (size_t) q * p, sol.w, p * sizeof(double));
-					else
-					{
-						/* linear kernel by SMO (tests): w = sum alpha y z */
-						for (int s = 0; s < l; s++)
-							for (int j = 0; j < p; j++)
-								m->w[(size_t) q * p + j] +=
-									sol.alpha[s] * prob.y[s] * prob.z[(size_t) s * p + j];
-					}
-				}
+				rows[s] = s < f->count[a] ? f->cls[f->start[a] + s]
+					: f->cls[f->start[b] + s - f->count[a]];
+				prob.y[s] = s < f->count[a] ? -1 : 1;
+			}
+			st = solve(&prob, params, f->gamma, params->seed + (uint64_t) q, &sol, err);
+			if (st != PMED_OK)
+				return st;
+			m->iterations += sol.iterations;
+			m->rho[q] = sol.rho;
+			if (m->kernel == PMED_SVM_LINEAR)
+			{
+				if (sol.w != NULL)
+					memcpy(m->w + (size_t) q * p, sol.w, p * sizeof(double));
 				else
 				{
+					/* linear kernel by SMO (tests): w = sum alpha y z */
 					for (int s = 0; s < l; s++)
-						if (sol.alpha[s] > 0)
-							nonzero[rows[s]] = true;
+					{
+						const double *zs = pmed_svm_row(&prob, s);
+
+						for (int j = 0; j < p; j++)
+							m->w[(size_t) q * p + j] += sol.alpha[s] * prob.y[s] * zs[j];
+					}
 				}
-				if (m->has_probability)
-				{
-					st = platt_cv(&prob, params, gamma, params->seed + 7919u * (uint64_t) (q + 1),
-								  &m->prob_a[q], &m->prob_b[q], err);
-					if (st != PMED_OK)
-						return st;
-				}
-				pair_rows[q] = rows;
-				pair_alpha[q] = sol.alpha;
-				pair_l[q] = l;
-				pmed_free(sol.w);
-				pmed_free(prob.z);
-				pmed_free(prob.y);
+			}
+			if (m->has_probability)
+			{
+				st = platt_cv(&prob, params, f->gamma, params->seed + 7919u * (uint64_t) (q + 1),
+							  &m->prob_a[q], &m->prob_b[q], err);
+				if (st != PMED_OK)
+					return st;
+			}
+			f->pair_rows[q] = rows;
+			f->pair_alpha[q] = sol.alpha;
+			f->pair_l[q] = l;
+			pmed_free(sol.w);
+			pmed_free(prob.y);
+		}
+	}
+	pmed_free(cw);
+	return PMED_OK;
+}
+
+/* Phase 7 (rbf): support vectors grouped by class, and their coefficients. */
+static void
+fit_support_vectors(SvmFit *f)
+{
+	PmedSvmModel *m = f->m;
+	int			p = f->p,
+				k = f->k,
+				q = 0;
+	bool	   *nonzero = pmed_alloc_array((size_t) f->n, sizeof(bool));
+	int		   *pos = pmed_alloc_array((size_t) f->n, sizeof(int));
+
+	for (q = 0; q < m->n_pairs; q++)
+		for (int s = 0; s < f->pair_l[q]; s++)
+			if (f->pair_alpha[q][s] > 0)
+				nonzero[f->pair_rows[q][s]] = true;
+	m->sv_count = pmed_alloc_array(k, sizeof(int));
+	for (int c = 0; c < k; c++)
+		for (int64_t s = f->start[c]; s < f->start[c + 1]; s++)
+			if (nonzero[f->cls[s]])
+			{
+				pos[f->cls[s]] = m->n_sv++;
+				m->sv_count[c]++;
+			}
+	m->sv = pmed_alloc_array((size_t) (m->n_sv > 0 ? m->n_sv : 1) * p, sizeof(double));
+	m->sv_coef = pmed_alloc_array((size_t) (k - 1) * (m->n_sv > 0 ? m->n_sv : 1), sizeof(double));
+	for (int64_t i = 0; i < f->n; i++)
+		if (nonzero[i])
+			memcpy(m->sv + (size_t) pos[i] * p, f->z + (size_t) i * p, p * sizeof(double));
+	q = 0;
+	for (int a = 0; a < k; a++)
+		for (int b = a + 1; b < k; b++, q++)
+		{
+			for (int s = 0; s < f->pair_l[q]; s++)
+			{
+				int			i = f->pair_rows[q][s];
+				double		al = f->pair_alpha[q][s];
+
+				if (al <= 0)
+					continue;
+				if (s < f->count[a])	/* class a, y = -1: row b - 1 */
+					m->sv_coef[(size_t) (b - 1) * m->n_sv + pos[i]] = -al;
+				else			/* class b, y = +1: row a */
+					m->sv_coef[(size_t) a * m->n_sv + pos[i]] = al;
 			}
 		}
-
-		if (m->kernel == PMED_SVM_RBF)
-		{
-			/* support vectors grouped by class; position of each row */
-			int		   *pos = pmed_alloc_array((size_t) n, sizeof(int));
-
-			m->sv_count = pmed_alloc_array(k, sizeof(int));
-			for (int c = 0; c < k; c++)
-				for (int64_t s = start[c]; s < start[c + 1]; s++)
-					if (nonzero[cls[s]])
-					{
-						pos[cls[s]] = m->n_sv++;
-						m->sv_count[c]++;
-					}
-			m->sv = pmed_alloc_array((size_t) (m->n_sv > 0 ? m->n_sv : 1) * p, sizeof(double));
-			m->sv_coef = pmed_alloc_array((size_t) (k - 1) * (m->n_sv > 0 ? m->n_sv : 1),
-										  sizeof(double));
-			for (int64_t i = 0; i < n; i++)
-				if (nonzero[i])
-					memcpy(m->sv + (size_t) pos[i] * p, z + (size_t) i * p, p * sizeof(double));
-			q = 0;
-			for (int a = 0; a < k; a++)
-				for (int b = a + 1; b < k; b++, q++)
-				{
-					for (int s = 0; s < pair_l[q]; s++)
-					{
-						int			i = pair_rows[q][s];
-						double		al = pair_alpha[q][s];
-
-						if (al <= 0)
-							continue;
-						if (s < count[a])	/* class a, y = -1: row b - 1 */
-							m->sv_coef[(size_t) (b - 1) * m->n_sv + pos[i]] = -al;
-						else	/* class b, y = +1: row a */
-							m->sv_coef[(size_t) a * m->n_sv + pos[i]] = al;
-					}
-				}
-			pmed_free(pos);
-		}
-		for (q = 0; q < m->n_pairs; q++)
-		{
-			pmed_free(pair_rows[q]);
-			pmed_free(pair_alpha[q]);
-		}
-		pmed_free(pair_rows);
-		pmed_free(pair_alpha);
-		pmed_free(pair_l);
-		pmed_free(start);
-	}
+	pmed_free(pos);
 	pmed_free(nonzero);
-	pmed_free(cls);
-	pmed_free(cw);
-	pmed_free(z);
-	pmed_free(count);
-	model_derive(m);
-	*out = m;
+}
+
+static void
+fit_free(SvmFit *f)
+{
+	if (f->pair_rows)
+		for (int q = 0; q < f->m->n_pairs; q++)
+		{
+			pmed_free(f->pair_rows[q]);
+			pmed_free(f->pair_alpha[q]);
+		}
+	pmed_free(f->pair_rows);
+	pmed_free(f->pair_alpha);
+	pmed_free(f->pair_l);
+	pmed_free(f->start);
+	pmed_free(f->cls);
+	pmed_free(f->count);
+	if (!f->params->overwrite_x)
+		pmed_free(f->z);
+}
+
+PmedStatus
+pmed_svm_fit(const PmedDataset *ds, const PmedSvmParams *params, PmedSvmModel **out,
+			 PmedError *err)
+{
+	SvmFit		f = {0};
+	PmedStatus	st;
+
+	*out = NULL;
+	f.ds = ds;
+	f.params = params;
+	f.n = ds->n_rows;
+	f.p = ds->n_features;
+	f.k = ds->n_classes;
+	st = fit_check(&f, err);
+	if (st != PMED_OK)
+		return st;
+	fit_model_alloc(&f);
+	st = fit_scale(&f, err);
+	if (st != PMED_OK)
+		return st;
+	fit_scaled_matrix(&f);
+	fit_class_rows(&f);
+	st = fit_pairs(&f, err);
+	if (st != PMED_OK)
+		return st;
+	if (f.m->kernel == PMED_SVM_RBF)
+		fit_support_vectors(&f);
+	fit_free(&f);
+	model_derive(f.m);
+	*out = f.m;
 	return PMED_OK;
 }
 

@@ -45,6 +45,7 @@ typedef struct PmedSvmParams
 	bool		probability;	/* fit Platt sigmoids by 5-fold CV */
 	double		cache_mb;		/* kernel cache budget, 0 = default 200 */
 	bool		linear_smo;		/* tests: solve linear kernel by SMO, no bias feature */
+	bool		overwrite_x;	/* the caller lends ds->x: standardize it in place */
 } PmedSvmParams;
 
 void		pmed_svm_params_default(PmedSvmParams *p);
@@ -116,16 +117,29 @@ void		pmed_svm_free(PmedSvmModel *m);
 
 /* ---- internals shared by svm*.c (not a public API) ---- */
 
-/* One binary problem: rows z (l x p row-major, owned), labels +1/-1. */
+/*
+ * One binary problem over rows of a shared scaled matrix z (row-major p):
+ * row i of the problem is z row rows[i] (or row i when rows is NULL), with
+ * label y[i] = +1/-1.  Pairs and cross-validation folds are index lists
+ * into the one matrix, never copies of it.
+ */
 typedef struct PmedSvmProblem
 {
 	int			l;
 	int			p;
 	double	   *z;
+	const int  *rows;			/* l indices into z, or NULL: rows 0..l-1 */
 	signed char *y;
 	double		Cp;				/* bound for y = +1 */
 	double		Cn;				/* bound for y = -1 */
 } PmedSvmProblem;
+
+/* Row i of a problem. */
+static inline const double *
+pmed_svm_row(const PmedSvmProblem *prob, int i)
+{
+	return prob->z + (size_t) (prob->rows ? prob->rows[i] : i) * prob->p;
+}
 
 typedef struct PmedSvmSolution
 {

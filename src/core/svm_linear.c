@@ -20,7 +20,6 @@ pmed_svm_dcd(const PmedSvmProblem *prob, double tol, int64_t max_iter,
 {
 	int			l = prob->l,
 				p = prob->p;
-	const double *z = prob->z;
 	double	   *w,
 			   *alpha,
 			   *QD;
@@ -44,7 +43,7 @@ pmed_svm_dcd(const PmedSvmProblem *prob, double tol, int64_t max_iter,
 	index = pmed_alloc_array(l, sizeof(int));
 	for (int i = 0; i < l; i++)
 	{
-		const double *zi = z + (size_t) i * p;
+		const double *zi = pmed_svm_row(prob, i);
 		double		s = 1.0;
 
 		for (int k = 0; k < p; k++)
@@ -70,7 +69,7 @@ pmed_svm_dcd(const PmedSvmProblem *prob, double tol, int64_t max_iter,
 		for (int s = 0; s < active; s++)
 		{
 			int			i = index[s];
-			const double *zi = z + (size_t) i * p;
+			const double *zi = pmed_svm_row(prob, i);
 			double		yi = prob->y[i];
 			double		Ci = yi > 0 ? prob->Cp : prob->Cn;
 			double		G = w[p],

@@ -656,8 +656,10 @@ pmed_svm_smo(const PmedSvmProblem *prob, int kernel, double gamma, double tol,
 	m.kernel = kernel;
 	m.gamma = gamma;
 	m.eps = tol;
+	/* the solver's own copy of its rows: it reorders them as it shrinks */
 	m.z = pmed_alloc_array((size_t) l * p, sizeof(double));
-	memcpy(m.z, prob->z, (size_t) l * p * sizeof(double));
+	for (int i = 0; i < l; i++)
+		memcpy(m.z + (size_t) i * p, pmed_svm_row(prob, i), p * sizeof(double));
 	m.norm2 = pmed_alloc_array(l, sizeof(double));
 	m.y = pmed_alloc_array(l, 1);
 	memcpy(m.y, prob->y, l);

@@ -5,12 +5,18 @@
 
 -- ---------------------------------------------------------------------------
 -- The shared training-aggregate state: combine, serialize, deserialize.
--- Every supervised training aggregate (baseline, svm, forest) uses these, so
--- parallel query and Citus can ship partial states between processes.
+-- Every training aggregate (baseline, svm, forest, cf, content,
+-- interactions) uses these, so parallel query and Citus can ship partial
+-- states between processes.
 -- ---------------------------------------------------------------------------
 
--- Support functions are IMMUTABLE like PostgreSQL's own (array_agg_transfn);
--- final functions are VOLATILE because a model records its training time.
+-- Labels, the same for every family: transition, combine, serialize,
+-- deserialize and the partial-state final function are IMMUTABLE like
+-- PostgreSQL's own (array_agg_transfn): their result depends only on their
+-- arguments.  Final functions that train are VOLATILE because a model
+-- records its training time (two calls give different bytes); they take the
+-- rows out of the state (FINALFUNC_MODIFY = READ_WRITE), so the row store
+-- and the dense training copy are never both whole in memory.
 CREATE FUNCTION pmed.train_combinefn(internal, internal) RETURNS internal
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.train_combinefn(internal, internal) IS
@@ -46,12 +52,14 @@ COMMENT ON FUNCTION pmed.baseline_train_finalfn(internal) IS
 CREATE AGGREGATE pmed.baseline_train(float8[], anyelement) (
     SFUNC = pmed.baseline_train_transfn, STYPE = internal,
     FINALFUNC = pmed.baseline_train_finalfn,
+    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 CREATE AGGREGATE pmed.baseline_train(float8[], anyelement, jsonb) (
     SFUNC = pmed.baseline_train_transfn, STYPE = internal,
     FINALFUNC = pmed.baseline_train_finalfn,
+    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -119,7 +127,7 @@ COMMENT ON FUNCTION pmed.train_partial_transfn(internal, float8[], anyelement) I
 COMMENT ON FUNCTION pmed.train_partial_transfn(internal, float8[], anyelement, jsonb) IS
     'transition function of pmed.train_partial';
 COMMENT ON FUNCTION pmed.train_partial_finalfn(internal) IS
-    'final function of pmed.train_partial: the serialized training state';
+    'final function of pmed.train_partial and every pmed.<family>_train_partial: the serialized training state';
 
 CREATE AGGREGATE pmed.train_partial(float8[], anyelement) (
     SFUNC = pmed.train_partial_transfn, STYPE = internal,
@@ -150,6 +158,25 @@ COMMENT ON FUNCTION pmed.train_merge_finalfn(internal) IS
 CREATE AGGREGATE pmed.train_from_partials(partial bytea, family text) (
     SFUNC = pmed.train_merge_transfn, STYPE = internal,
     FINALFUNC = pmed.train_merge_finalfn,
+    FINALFUNC_MODIFY = READ_WRITE,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_from_partials(bytea, text) IS
     'merge partial training states (from pmed.train_partial, on any server) and train a baseline, svm or forest model';
+
+CREATE AGGREGATE pmed.baseline_train_partial(float8[], anyelement) (
+    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.baseline_train_partial(float8[], anyelement) IS
+    'partial baseline_train state of these rows, as bytea, for pmed.train_from_partials(state)';
+
+CREATE AGGREGATE pmed.baseline_train_partial(float8[], anyelement, jsonb) (
+    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.baseline_train_partial(float8[], anyelement, jsonb) IS
+    'partial baseline_train state of these rows, as bytea, for pmed.train_from_partials(state)';

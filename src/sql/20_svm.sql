@@ -20,12 +20,14 @@ COMMENT ON FUNCTION pmed.svm_train_finalfn(internal) IS
 CREATE AGGREGATE pmed.svm_train(float8[], anyelement) (
     SFUNC = pmed.svm_train_transfn, STYPE = internal,
     FINALFUNC = pmed.svm_train_finalfn,
+    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 CREATE AGGREGATE pmed.svm_train(float8[], anyelement, jsonb) (
     SFUNC = pmed.svm_train_transfn, STYPE = internal,
     FINALFUNC = pmed.svm_train_finalfn,
+    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -33,6 +35,24 @@ COMMENT ON AGGREGATE pmed.svm_train(float8[], anyelement) IS
     'train an SVM classifier (RBF kernel, gamma "scale", C 1, standardized, with probabilities)';
 COMMENT ON AGGREGATE pmed.svm_train(float8[], anyelement, jsonb) IS
     'train an SVM classifier with options: kernel (rbf | linear), C, gamma (number | "scale"), standardize, class_weight ("balanced"), tol, max_iter, probability, seed, feature_names, positive';
+
+CREATE AGGREGATE pmed.svm_train_partial(float8[], anyelement) (
+    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.svm_train_partial(float8[], anyelement) IS
+    'partial svm_train state of these rows, as bytea, for pmed.train_from_partials(state)';
+
+CREATE AGGREGATE pmed.svm_train_partial(float8[], anyelement, jsonb) (
+    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.svm_train_partial(float8[], anyelement, jsonb) IS
+    'partial svm_train state of these rows, as bytea, for pmed.train_from_partials(state)';
 
 CREATE FUNCTION pmed.svm_decision(model bytea, features float8[]) RETURNS float8
     AS 'MODULE_PATHNAME', 'svm_decision' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -5,11 +5,11 @@
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION pmed.forest_train_transfn(internal, float8[], anyelement) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION pmed.forest_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION pmed.forest_train_finalfn(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.forest_train_transfn(internal, float8[], anyelement) IS
     'transition function of pmed.forest_train';
 COMMENT ON FUNCTION pmed.forest_train_transfn(internal, float8[], anyelement, jsonb) IS
@@ -20,12 +20,14 @@ COMMENT ON FUNCTION pmed.forest_train_finalfn(internal) IS
 CREATE AGGREGATE pmed.forest_train(float8[], anyelement) (
     SFUNC = pmed.forest_train_transfn, STYPE = internal,
     FINALFUNC = pmed.forest_train_finalfn,
+    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 CREATE AGGREGATE pmed.forest_train(float8[], anyelement, jsonb) (
     SFUNC = pmed.forest_train_transfn, STYPE = internal,
     FINALFUNC = pmed.forest_train_finalfn,
+    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -33,6 +35,24 @@ COMMENT ON AGGREGATE pmed.forest_train(float8[], anyelement) IS
     'train a random forest: classification for boolean, integer and text labels, regression for float and numeric labels';
 COMMENT ON AGGREGATE pmed.forest_train(float8[], anyelement, jsonb) IS
     'train a random forest with options (trees, max_depth, min_leaf, mtry, sample_fraction, replace, importance, seed, feature_names, positive, task)';
+
+CREATE AGGREGATE pmed.forest_train_partial(float8[], anyelement) (
+    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.forest_train_partial(float8[], anyelement) IS
+    'partial forest_train state of these rows, as bytea, for pmed.train_from_partials(state)';
+
+CREATE AGGREGATE pmed.forest_train_partial(float8[], anyelement, jsonb) (
+    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.forest_train_partial(float8[], anyelement, jsonb) IS
+    'partial forest_train state of these rows, as bytea, for pmed.train_from_partials(state)';
 
 CREATE FUNCTION pmed.forest_trees(model bytea,
     OUT tree int, OUT nodes int, OUT leaves int, OUT depth int)

@@ -4,30 +4,15 @@
 -- profiles, drug-drug interaction sets, and pmed.recommend.
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION pmed.rec_combinefn(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rec_combinefn(internal, internal) IS
-    'combine two partial recommender training states (internal to cf_train, content_train, interactions_train)';
-
-CREATE FUNCTION pmed.rec_serialfn(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rec_serialfn(internal) IS
-    'serialize a partial recommender training state';
-
-CREATE FUNCTION pmed.rec_deserialfn(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rec_deserialfn(bytea, internal) IS
-    'deserialize and validate a partial recommender training state';
-
 -- cf_train(patient, item [, weight [, options]])
 CREATE FUNCTION pmed.cf_train_transfn(internal, bigint, bigint) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION pmed.cf_train_transfn(internal, bigint, bigint, float8) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION pmed.cf_train_transfn(internal, bigint, bigint, float8, jsonb) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION pmed.cf_train_finalfn(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.cf_train_transfn(internal, bigint, bigint) IS
     'transition function of pmed.cf_train';
 COMMENT ON FUNCTION pmed.cf_train_transfn(internal, bigint, bigint, float8) IS
@@ -39,16 +24,19 @@ COMMENT ON FUNCTION pmed.cf_train_finalfn(internal) IS
 
 CREATE AGGREGATE pmed.cf_train(patient bigint, item bigint) (
     SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.cf_train_finalfn,
-    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
-    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+    FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
+    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE pmed.cf_train(patient bigint, item bigint, weight float8) (
     SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.cf_train_finalfn,
-    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
-    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+    FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
+    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE pmed.cf_train(patient bigint, item bigint, weight float8, options jsonb) (
     SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.cf_train_finalfn,
-    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
-    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+    FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
+    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cf_train(bigint, bigint) IS
     'train an item_knn collaborative-filtering model from (patient, item) pairs';
 COMMENT ON AGGREGATE pmed.cf_train(bigint, bigint, float8) IS
@@ -58,11 +46,11 @@ COMMENT ON AGGREGATE pmed.cf_train(bigint, bigint, float8, jsonb) IS
 
 -- content_train(item, features [, options])
 CREATE FUNCTION pmed.content_train_transfn(internal, bigint, float8[]) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION pmed.content_train_transfn(internal, bigint, float8[], jsonb) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION pmed.content_train_finalfn(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.content_train_transfn(internal, bigint, float8[]) IS
     'transition function of pmed.content_train';
 COMMENT ON FUNCTION pmed.content_train_transfn(internal, bigint, float8[], jsonb) IS
@@ -72,12 +60,14 @@ COMMENT ON FUNCTION pmed.content_train_finalfn(internal) IS
 
 CREATE AGGREGATE pmed.content_train(item bigint, features float8[]) (
     SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.content_train_finalfn,
-    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
-    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+    FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
+    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE pmed.content_train(item bigint, features float8[], options jsonb) (
     SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.content_train_finalfn,
-    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
-    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+    FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
+    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.content_train(bigint, float8[]) IS
     'train a content-based recommender from item feature vectors';
 COMMENT ON AGGREGATE pmed.content_train(bigint, float8[], jsonb) IS
@@ -85,9 +75,9 @@ COMMENT ON AGGREGATE pmed.content_train(bigint, float8[], jsonb) IS
 
 -- interactions_train(drug_a, drug_b)
 CREATE FUNCTION pmed.interactions_train_transfn(internal, bigint, bigint) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION pmed.interactions_train_finalfn(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.interactions_train_transfn(internal, bigint, bigint) IS
     'transition function of pmed.interactions_train';
 COMMENT ON FUNCTION pmed.interactions_train_finalfn(internal) IS
@@ -96,8 +86,9 @@ COMMENT ON FUNCTION pmed.interactions_train_finalfn(internal) IS
 CREATE AGGREGATE pmed.interactions_train(drug_a bigint, drug_b bigint) (
     SFUNC = pmed.interactions_train_transfn, STYPE = internal,
     FINALFUNC = pmed.interactions_train_finalfn,
-    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
-    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+    FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
+    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.interactions_train(bigint, bigint) IS
     'build a set of interacting drug pairs (symmetric; self pairs ignored, duplicates merged)';
 
@@ -123,31 +114,23 @@ COMMENT ON FUNCTION pmed.recommend(bytea, bigint[], int, bigint[], bytea) IS
 -- Partial states for training across servers or shards: each shard makes a
 -- bytea state of its rows, and recommender_from_partials merges the states
 -- (untrusted bytes, validated) into the model all rows together would give.
-CREATE FUNCTION pmed.rec_partial_finalfn(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'rec_serialfn' LANGUAGE C STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rec_partial_finalfn(internal) IS
-    'final function of the *_train_partial aggregates: the serialized state';
-CREATE FUNCTION pmed.rec_merge_transfn(internal, bytea) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rec_merge_transfn(internal, bytea) IS
-    'transition function of pmed.recommender_from_partials: validates and merges one partial state';
-CREATE FUNCTION pmed.rec_merge_finalfn(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rec_merge_finalfn(internal) IS
-    'final function of pmed.recommender_from_partials: trains the model of the merged rows';
+CREATE FUNCTION pmed.train_merge_transfn(internal, bytea) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_merge_transfn(internal, bytea) IS
+    'transition function of pmed.train_from_partials(state): validates and merges one partial state';
 
 CREATE AGGREGATE pmed.cf_train_partial(patient bigint, item bigint) (
-    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.rec_partial_finalfn,
-    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
-    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
+    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE pmed.cf_train_partial(patient bigint, item bigint, weight float8) (
-    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.rec_partial_finalfn,
-    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
-    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
+    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE pmed.cf_train_partial(patient bigint, item bigint, weight float8, options jsonb) (
-    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.rec_partial_finalfn,
-    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
-    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
+    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cf_train_partial(bigint, bigint) IS
     'partial cf_train state of these rows, as bytea, for pmed.recommender_from_partials';
 COMMENT ON AGGREGATE pmed.cf_train_partial(bigint, bigint, float8) IS
@@ -156,28 +139,34 @@ COMMENT ON AGGREGATE pmed.cf_train_partial(bigint, bigint, float8, jsonb) IS
     'partial cf_train state of these rows, as bytea, for pmed.recommender_from_partials';
 
 CREATE AGGREGATE pmed.content_train_partial(item bigint, features float8[]) (
-    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.rec_partial_finalfn,
-    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
-    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
+    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE pmed.content_train_partial(item bigint, features float8[], options jsonb) (
-    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.rec_partial_finalfn,
-    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
-    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
+    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.content_train_partial(bigint, float8[]) IS
     'partial content_train state of these rows, as bytea, for pmed.recommender_from_partials';
 COMMENT ON AGGREGATE pmed.content_train_partial(bigint, float8[], jsonb) IS
     'partial content_train state of these rows, as bytea, for pmed.recommender_from_partials';
 
 CREATE AGGREGATE pmed.interactions_train_partial(drug_a bigint, drug_b bigint) (
-    SFUNC = pmed.interactions_train_transfn, STYPE = internal, FINALFUNC = pmed.rec_partial_finalfn,
-    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
-    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.interactions_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
+    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.interactions_train_partial(bigint, bigint) IS
     'partial interactions_train state of these rows, as bytea, for pmed.recommender_from_partials';
 
+CREATE AGGREGATE pmed.train_from_partials(partial bytea) (
+    SFUNC = pmed.train_merge_transfn, STYPE = internal, FINALFUNC = pmed.train_merge_finalfn,
+    FINALFUNC_MODIFY = READ_WRITE,
+    FINALFUNC_MODIFY = READ_WRITE, PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.train_from_partials(bytea) IS
+    'merge partial training states of one model family (from any pmed.<family>_train_partial, on any server) and train the model of all their rows';
 CREATE AGGREGATE pmed.recommender_from_partials(state bytea) (
-    SFUNC = pmed.rec_merge_transfn, STYPE = internal, FINALFUNC = pmed.rec_merge_finalfn,
-    COMBINEFUNC = pmed.rec_combinefn, SERIALFUNC = pmed.rec_serialfn,
-    DESERIALFUNC = pmed.rec_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.train_merge_transfn, STYPE = internal, FINALFUNC = pmed.train_merge_finalfn,
+    FINALFUNC_MODIFY = READ_WRITE,
+    FINALFUNC_MODIFY = READ_WRITE, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.recommender_from_partials(bytea) IS
-    'merge partial cf / content / interactions states (from *_train_partial) and train the model of all their rows';
+    'the same as pmed.train_from_partials(state), under the name it had for cf / content / interactions states';

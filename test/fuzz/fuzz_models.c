@@ -20,6 +20,7 @@
 #include "cf.h"
 #include "codec.h"
 #include "content.h"
+#include "decode.h"
 #include "forest.h"
 #include "interactions.h"
 #include "model.h"
@@ -106,77 +107,45 @@ repair_header(uint8_t *buf, size_t len)
 		buf[16 + i] = (uint8_t) (crc >> (8 * i));
 }
 
-/* Decode one model and score a row; returns 1 when it decoded. */
+/*
+ * Decode one model through the core's one entry (pmed_model_decode: every
+ * kind, every schema check), describe it (model_info's JSON, which reads the
+ * stored metadata) and score a row; returns 1 when it decoded.
+ */
 static int
 fuzz_one_model(const uint8_t *buf, size_t len)
 {
-	PmedModel	m;
-	PmedReader	algo;
+	PmedModel  *m;
 	PmedError	err = {0};
+	PmedJson	info;
 	double		x[64] = {0};
 	double		out[64];
-	int			decoded = 0;
+	double		base;
 
-	if (pmed_model_decode_common(buf, len, &m, &algo, &err) != PMED_OK)
+	if (pmed_model_decode(buf, len, &m, &err) != PMED_OK)
 		return 0;
-	if (m.schema.n_features > 64 || m.schema.n_classes > 64)
-		return 0;				/* valid, but too wide for the scratch row */
+	pmed_json_init(&info);
+	(void) pmed_model_info(m, &info, &err);
+	if (m->schema.n_features > 64 || m->schema.n_classes > 64)
+		return 1;				/* valid, but too wide for the scratch row */
 	x[0] = NAN;					/* one missing value */
 
-	switch (m.kind)
+	switch (m->kind)
 	{
 		case PMED_KIND_BASELINE:
-			{
-				PmedBaseline *b = pmed_baseline_read(&algo, m.schema.n_classes);
-
-				if (b && pmed_reader_done(&algo))
-				{
-					(void) pmed_baseline_predict(b, m.schema.n_classes > 0);
-					decoded = 1;
-				}
-				break;
-			}
+			(void) pmed_baseline_predict(m->algo, m->schema.n_classes > 0);
+			break;
 		case PMED_KIND_SVM:
-			{
-				PmedSvmModel *s = NULL;
-
-				if (pmed_svm_read(&algo, (int) m.schema.n_features, (int) m.schema.n_classes, &s, &err) == PMED_OK &&
-					pmed_reader_done(&algo))
-				{
-					double	   *work = pmed_alloc_array(pmed_svm_work_size(s) + 1, sizeof(double));
-					double		base;
-
-					(void) pmed_svm_predict(s, x, work);
-					(void) pmed_svm_predict_proba(s, x, out, work);
-					pmed_svm_explain(s, x, &base, out, work);
-					decoded = 1;
-				}
-				break;
-			}
+			(void) pmed_svm_predict(m->algo, x, m->work);
+			(void) pmed_svm_predict_proba(m->algo, x, out, m->work);
+			pmed_svm_explain(m->algo, x, &base, out, m->work);
+			break;
 		case PMED_KIND_FOREST:
-			{
-				PmedForest *f = pmed_forest_decode(&algo, (int) m.schema.n_features,
-												   (int) m.schema.n_classes, &err);
-
-				if (f && pmed_reader_done(&algo))
-				{
-					pmed_forest_predict(f, x, out);
-					(void) pmed_forest_predict_one(f, x);
-					decoded = 1;
-				}
-				break;
-			}
-		case PMED_KIND_CF:
-			decoded = pmed_cf_decode(&algo, &err) != NULL && pmed_reader_done(&algo);
-			break;
-		case PMED_KIND_CONTENT:
-			decoded = pmed_content_decode(&algo, &err) != NULL && pmed_reader_done(&algo);
-			break;
-		case PMED_KIND_INTERACTIONS:
-			decoded = pmed_ddi_decode(&algo, &err) != NULL && pmed_reader_done(&algo);
+			pmed_forest_predict(m->algo, x, out);
+			(void) pmed_forest_predict_one(m->algo, x);
 			break;
 	}
-	return decoded;
+	return 1;
 }
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

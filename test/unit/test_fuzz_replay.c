@@ -33,6 +33,68 @@ read_hex(const char *path, uint8_t *buf, size_t cap)
 	return len;
 }
 
+/* How often needle occurs in s. */
+static int
+occurrences(const char *s, const char *needle)
+{
+	int			n = 0;
+
+	for (const char *p = strstr(s, needle); p != NULL; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/*
+ * model_info's JSON of a real model of each kind: decodes through the one
+ * core entry, and no key appears twice (parsed back strictly, duplicates
+ * refused).  SVM models written before issue 8 carry "classes" in their
+ * metadata too: it must appear once.
+ */
+static void
+check_model_info(const char *name, const uint8_t *buf, size_t len)
+{
+	PmedModel  *m;
+	PmedError	err = {0};
+	PmedJson	info,
+				back;
+
+	CHECK(pmed_model_decode(buf, len, &m, &err) == PMED_OK, "%s: pmed_model_decode: %s", name, err.message);
+	if (m == NULL)
+		return;
+	pmed_json_init(&info);
+	CHECK(pmed_model_info(m, &info, &err) == PMED_OK, "%s: model_info JSON: %s", name, err.message);
+	pmed_json_init(&back);
+	pmed_json_begin_object(&back);
+	CHECK(pmed_json_members(&back, info.buf, false, &err) == PMED_OK,
+		  "%s: model_info has no duplicate key (%s)", name, err.message);
+	CHECK(occurrences(info.buf, "\"kind\":") == 1, "%s: one kind key", name);
+	if (strncmp(name, "svm", 3) == 0)
+		CHECK(occurrences(info.buf, "\"classes\":") == 1, "%s: classes once: %s", name, info.buf);
+}
+
+/* The JSON writer refuses a key written twice in one object. */
+static void
+check_json_writer(void)
+{
+	PmedJson	j;
+	PmedError	err = {0};
+
+	pmed_json_init(&j);
+	pmed_json_begin_object(&j);
+	pmed_json_kv_string(&j, "a", "x\"y\n");
+	pmed_json_kv_number(&j, "b", 0.1);
+	pmed_json_kv_number(&j, "c", NAN);
+	pmed_json_end_object(&j);
+	CHECK(pmed_json_finish(&j, &err) == PMED_OK, "a plain object finishes");
+	CHECK(strcmp(j.buf, "{\"a\": \"x\\\"y\\n\", \"b\": 0.1, \"c\": null}") == 0, "escaping and numbers: %s", j.buf);
+	pmed_json_init(&j);
+	pmed_json_begin_object(&j);
+	pmed_json_kv_int(&j, "classes", 1);
+	pmed_json_kv_int(&j, "classes", 2);
+	pmed_json_end_object(&j);
+	CHECK(pmed_json_finish(&j, &err) != PMED_OK, "a duplicate key is refused");
+}
+
 int
 main(void)
 {
@@ -49,6 +111,8 @@ main(void)
 		return unit_finish("test_fuzz_replay");
 	pmed_rng_seed(&rng, 20261129);
 	fuzz_setup();
+	check_json_writer();
+	fuzz_release_all();
 	while ((e = readdir(dir)) != NULL)
 	{
 		char		path[512];
@@ -63,6 +127,8 @@ main(void)
 		files++;
 
 		ok = fuzz_one_model(model, len);
+		fuzz_release_all();
+		check_model_info(e->d_name, model, len);
 		fuzz_release_all();
 		CHECK(ok, "%s decodes and scores unmutated", e->d_name);
 

@@ -142,6 +142,7 @@ test_kkt_size(int l, double cache_mb)
 	prob.Cp = 2.0;
 	prob.Cn = 0.5;
 	prob.z = malloc(sizeof(double) * l * p);
+	prob.rows = NULL;
 	prob.y = malloc(l);
 	for (int i = 0; i < l; i++)
 	{
