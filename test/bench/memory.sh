@@ -56,5 +56,5 @@ echo
 echo "| rows x features | raw feature bytes | backend peak before | backend peak after training | peak / raw | training time |"
 echo "|---|---|---|---|---|---|"
 awk -v r="$ROWS" -v p="$FEATURES" -v raw="$raw" -v b="$before" -v a="$after" -v ms="$ms" 'BEGIN {
-	printf "| %d x %d | %.2f GB | %.2f GB | %.2f GB | %.2f | %.1f s |\n",
+	printf "| %d x %d | %.2f GiB | %.2f GiB | %.2f GiB | %.2f | %.1f s |\n",
 		r, p, raw / 1048576, b / 1048576, a / 1048576, a / raw, ms / 1000 }'
