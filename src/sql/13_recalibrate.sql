@@ -52,9 +52,9 @@ COMMENT ON FUNCTION pmed.recal_deserialize(bytea, internal) IS
 
 CREATE FUNCTION pmed.recal_final(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'recal_final'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
+LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.recal_final(internal) IS
-'final function of pmed.recalibrate (internal)';
+'final function of pmed.recalibrate (internal); VOLATILE like the training finals: the model records when it was recalibrated';
 
 CREATE AGGREGATE pmed.recalibrate(model bytea, features float8[], positive boolean) (
 	SFUNC = pmed.recal_features_transfn, STYPE = internal, FINALFUNC = pmed.recal_final,
