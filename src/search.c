@@ -498,6 +498,9 @@ pmed_search_fit(const PmedFamily *family, const char *options_text, PmedTrainSet
 				 errmsg("too few rows for %d-fold cross-validation: %lld", spec->cv,
 						(long long) set->n_rows)));
 
+	if (spec->metric == METRIC_AUC && set->ds.n_classes != 2)
+		pmed_option_error("metric", psprintf("\"auc\" needs two classes; the rows have %d.",
+											 set->ds.n_classes));
 	fold = family->kind == PMED_KIND_CF ? cf_folds(set, spec->cv, set->common->seed) :
 		supervised_folds(set, spec->cv, set->common->seed);
 	mean = palloc0(sizeof(double) * spec->n_trials);
