@@ -10,7 +10,7 @@ SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pmed;
 RESET client_min_messages;
-SELECT plan(26);
+SELECT plan(29);
 
 \set QUIET on
 \i data/diabetes/load.sql
@@ -96,7 +96,23 @@ SELECT is(pmed.model_info(model)->'search'->'best_parameters', '{"alpha": 1, "re
 SELECT is(pmed.model_info(model)->'search'->>'metric', 'precision_at_k', 'cf: metric precision_at_k, k 10')
 FROM sr_cf WHERE setting = 'searched';
 
+-- partial states: the search runs in the merge's final function, with the same result
+SELECT is((WITH parts AS (SELECT pmed.svm_train_partial(features, progression > 140,
+                                   '{"search": {"C": [0.1, 1, 10], "gamma": [0.01, 0.1]}, "metric": "auc"}') AS s
+                          FROM diabetes WHERE pmed.fold(id, 5) <> 0 GROUP BY id % 3)
+           SELECT pmed.model_info(pmed.train_from_partials(s))->>'parameters_crc32c' FROM parts),
+          (SELECT pmed.model_info(model)->>'parameters_crc32c' FROM sr_svm WHERE setting = 'searched'),
+          'svm_train_partial + train_from_partials: the same searched model');
+SELECT is((WITH parts AS (SELECT pmed.train_partial(features, progression > 140,
+                                   '{"search": {"C": [0.1, 1, 10], "gamma": [0.01, 0.1]}, "metric": "auc"}') AS s
+                          FROM diabetes WHERE pmed.fold(id, 5) <> 0 GROUP BY id % 3)
+           SELECT pmed.model_info(pmed.train_from_partials(s, 'svm'))->>'parameters_crc32c' FROM parts),
+          (SELECT pmed.model_info(model)->>'parameters_crc32c' FROM sr_svm WHERE setting = 'searched'),
+          'train_partial + train_from_partials(state, ''svm''): the same searched model');
+
 -- validation
+SELECT throws_ok($$SELECT pmed.forest_train(features, (progression / 100)::int::text, '{"metric": "auc", "trees": 5}') FROM diabetes$$,
+                 '22023', 'invalid value for option "metric"', 'auc with four classes: 22023');
 SELECT throws_ok($$SELECT pmed.svm_train(features, progression > 140, '{"search": {"C": [1, -1]}}') FROM diabetes$$,
                  '22023', 'invalid value for option "C"', 'a bad candidate: 22023 naming the option');
 SELECT throws_ok($$SELECT pmed.svm_train(features, progression > 140, '{"search": {"trees": [1, 2]}}') FROM diabetes$$,
