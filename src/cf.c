@@ -12,7 +12,8 @@
 
 static const char *const cf_option_keys[] = {
 	"method", "neighbors", "shrinkage", "min_support", "factors", "iterations",
-	"regularization", "alpha", "feedback", "store_patients", "seed", NULL
+	"regularization", "alpha", "feedback", "store_patients", "seed",
+	"search", "cv", "metric", "k", NULL
 };
 static const char *const cf_methods[] = {"item_knn", "als", NULL};
 static const char *const cf_feedback[] = {"implicit", "explicit", NULL};

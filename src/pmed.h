@@ -28,7 +28,8 @@ extern void pmed_report(const PmedError *err) pg_attribute_noreturn();
 /* ---- options (options.c) ---- */
 
 /* Keys every training aggregate accepts besides its own. */
-#define PMED_COMMON_OPTION_KEYS "seed", "feature_names", "positive", "task"
+#define PMED_COMMON_OPTION_KEYS "seed", "feature_names", "positive", "task", \
+	"search", "cv", "metric"	/* cross-validated search: search.c */
 
 /* ERROR 22023 for a key not in accepted (NULL-terminated); lists them. */
 extern void pmed_options_check_keys(Jsonb *options, const char *const *accepted,

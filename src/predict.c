@@ -10,6 +10,8 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 
+#include "core/recalibrate.h"
+
 PG_FUNCTION_INFO_V1(predict);
 PG_FUNCTION_INFO_V1(predict_label);
 PG_FUNCTION_INFO_V1(predict_proba);
@@ -43,13 +45,29 @@ require_classifier(const PmedModel *m, const char *function)
 				 errhint("Use pmed.predict for regression models.")));
 }
 
+/*
+ * The class index (or value) of a row.  A recalibrated model (binary, with
+ * a positive class: the decoder checks it) predicts the positive class
+ * when its recalibrated probability is at least 0.5.
+ */
+static double
+predict_row(const PmedFamily *family, const PmedModel *m, const double *x)
+{
+	double		proba[2];
+	int			pos = m->schema.positive;
+
+	if (m->recal == NULL || !family->predict_proba(m, x, proba))
+		return family->predict(m, x);
+	return pmed_recal_apply(m->recal, proba[pos]) >= 0.5 ? pos : 1 - pos;
+}
+
 Datum
 predict(PG_FUNCTION_ARGS)
 {
 	const PmedFamily *family;
 	const PmedModel *m = supervised_model(fcinfo, "pmed.predict", &family);
 	const double *x = pmed_features_arg(fcinfo, 1, m);
-	double		out = family->predict(m, x);
+	double		out = predict_row(family, m, x);
 	int			k;
 
 	if (m->schema.task == PMED_TASK_REGRESSION)
@@ -81,7 +99,7 @@ predict_label(PG_FUNCTION_ARGS)
 	const PmedFamily *family;
 	const PmedModel *m = supervised_model(fcinfo, "pmed.predict_label", &family);
 	const double *x = pmed_features_arg(fcinfo, 1, m);
-	double		out = family->predict(m, x);
+	double		out = predict_row(family, m, x);
 
 	if (m->schema.task == PMED_TASK_REGRESSION)
 		PG_RETURN_TEXT_P(cstring_to_text(DatumGetCString(DirectFunctionCall1(float8out,
@@ -124,6 +142,12 @@ class_probability(FunctionCallInfo fcinfo, const char *function, int k_from_labe
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("this %s model has no probability estimates", family->name),
 				 errhint("Train it with the option \"probability\": true.")));
+	if (m->recal != NULL)
+	{
+		double		pp = pmed_recal_apply(m->recal, proba[m->schema.positive]);
+
+		return k == m->schema.positive ? pp : 1.0 - pp;
+	}
 	return proba[k];
 }
 

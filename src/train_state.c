@@ -18,6 +18,7 @@
  * pmed.train_from_partials(state [, family]) merges states and fits.
  */
 #include "pmed.h"
+#include "search.h"
 
 #include <math.h>
 
@@ -198,6 +199,8 @@ state_parse_options(TrainState *st, Jsonb *options)
 		st->params = palloc0(f->params_size);
 		f->parse_params(options, c, st->params);
 	}
+	if (f != &rows_family)
+		pmed_search_check(options, f, c);	/* "search", "cv", "metric" (search.c) */
 	st->parsed = (f != &rows_family);
 }
 
@@ -1284,7 +1287,9 @@ train_final(TrainState *st, const PmedFamily *family, bool consume)
 		pmed_json_raw(&meta, st->options_text ? st->options_text : "{}");
 	}
 	pmed_writer_init(&algo);
-	family->fit(&set, &schema, &algo, &meta);
+	/* a cross-validated search (search.c) refits its best setting itself */
+	if (!pmed_search_fit(family, st->options_text, &set, &schema, &algo, &meta))
+		family->fit(&set, &schema, &algo, &meta);
 	pmed_json_end_object(&meta);
 	if (pmed_json_finish(&meta, &err) != PMED_OK)
 		pmed_report(&err);

@@ -23,7 +23,7 @@ if [ -n "${PMED_PG_ROOT:-}" ]; then
 fi
 PACKAGES="build-essential postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
   liblapack-dev libblas-dev libopenblas0-serial postgresql-$PG_MAJOR-pgtap
-  libtap-parser-sourcehandler-pgtap-perl libipc-run-perl python3-numpy python3-scipy"
+  libtap-parser-sourcehandler-pgtap-perl libipc-run-perl python3-numpy python3-scipy python3-sklearn"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

@@ -12,6 +12,7 @@
 #include "content.h"
 #include "forest.h"
 #include "interactions.h"
+#include "recalibrate.h"
 #include "svm.h"
 
 #include <stdio.h>
@@ -113,6 +114,19 @@ pmed_model_decode(const void *data, size_t len, PmedModel **out, PmedError *err)
 	}
 	if (!pmed_reader_done(&algo))
 		return err->status;
+	if (m->recal_bytes != NULL)
+	{
+		PmedReader	rc;
+
+		pmed_reader_init(&rc, m->recal_bytes, m->recal_len, err);
+		if (m->schema.task != PMED_TASK_CLASSIFICATION || m->schema.n_classes != 2 ||
+			m->schema.positive < 0)
+			return pmed_reader_fail(&rc, "recalibration of a model that is not a binary classifier"),
+				err->status;
+		m->recal = pmed_recal_read(&rc);
+		if (m->recal == NULL || !pmed_reader_done(&rc))
+			return err->status;
+	}
 	*out = m;
 	return PMED_OK;
 }
@@ -151,6 +165,11 @@ pmed_model_info(const PmedModel *m, PmedJson *j, PmedError *err)
 	/* the family's metadata; a key the schema already gave is not repeated */
 	if (pmed_json_members(j, m->meta_json, true, err) != PMED_OK)
 		return err->status;
+	if (m->recal != NULL)
+	{
+		pmed_json_key(j, "recalibration");
+		pmed_recal_info(j, m->recal);
+	}
 	pmed_json_end_object(j);
 	return pmed_json_finish(j, err);
 }

@@ -130,7 +130,17 @@ pmed_model_decode_common(const void *data, size_t len, PmedModel *m,
 	m->meta_json = pmed_alloc(section.left + 1);
 	memcpy(m->meta_json, section.p, section.left);
 
-	if (!pmed_get_section(&c.payload, PMED_TAG_ALGO, algo) || !pmed_reader_done(&c.payload))
+	if (!pmed_get_section(&c.payload, PMED_TAG_ALGO, algo))
+		return err->status;
+	/* optional: a recalibration section (recalibrate.h), decoded by decode.c */
+	if (c.payload.left > 0)
+	{
+		if (!pmed_get_section(&c.payload, PMED_TAG('R', 'C', 'A', 'L'), &section))
+			return err->status;
+		m->recal_bytes = section.p;
+		m->recal_len = section.left;
+	}
+	if (!pmed_reader_done(&c.payload))
 		return err->status;
 	m->algo_crc = pmed_crc32c(0, algo->p, algo->left);
 	return PMED_OK;

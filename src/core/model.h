@@ -71,6 +71,10 @@ typedef struct PmedModel
 	char	   *meta_json;		/* a JSON object, written by the family */
 	void	   *algo;			/* family-specific decoded payload */
 	double	   *work;			/* scratch of the family's predict (svm), or NULL */
+	/* optional recalibration section after the payload (recalibrate.h) */
+	const uint8_t *recal_bytes;	/* its contents, or NULL when absent */
+	size_t		recal_len;
+	struct PmedRecalibration *recal;	/* decoded by pmed_model_decode, or NULL */
 } PmedModel;
 
 /*

@@ -24,6 +24,7 @@
 #include "forest.h"
 #include "interactions.h"
 #include "model.h"
+#include "recalibrate.h"
 #include "svm.h"
 
 #define FUZZ_MAX_ALLOCS 1000000
@@ -126,6 +127,13 @@ fuzz_one_model(const uint8_t *buf, size_t len)
 		return 0;
 	pmed_json_init(&info);
 	(void) pmed_model_info(m, &info, &err);
+	if (m->recal != NULL)
+	{
+		static const double probe[] = {0.0, 1e-300, 0.25, 0.5, 1.0 - 1e-16, 1.0};
+
+		for (size_t i = 0; i < sizeof(probe) / sizeof(probe[0]); i++)
+			(void) pmed_recal_apply(m->recal, probe[i]);
+	}
 	if (m->schema.n_features > 64 || m->schema.n_classes > 64)
 		return 1;				/* valid, but too wide for the scratch row */
 	x[0] = NAN;					/* one missing value */
