@@ -364,7 +364,7 @@ nn_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson 
 						 m->bidirectional ? ", bidirectional" : "");
 	for (int i = 0; i < m->n_dense; i++)
 		appendStringInfo(&a, "; dense %d + relu", m->dense[i]);
-	appendStringInfo(&a, "; output %d %s", pmed_nn_n_outputs(m),
+	appendStringInfo(&a, "; output %d %s", m->n_classes == 2 ? 1 : pmed_nn_n_outputs(m),
 					 m->n_classes == 0 ? "value" : m->n_classes == 2 ? "logit (sigmoid)" : "logits (softmax)");
 	pmed_json_kv_string(meta, "architecture", a.data);
 	if (arch == PMED_NN_CNN)
