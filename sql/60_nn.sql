@@ -19,6 +19,12 @@ SELECT i->>'kind' AS kind, i->>'task' AS task, i->'classes' AS classes, i->>'n_f
        i->>'missing_masks' AS masks, i->>'rows_used' AS rows_used
 FROM (SELECT pmed.model_info(model) AS i FROM nn_cnn) s;
 
+-- The training curve: one entry per epoch; the training loss fell.
+SELECT jsonb_array_length(i->'training_curve') = (i->>'epochs_run')::int AS one_per_epoch,
+       (i->'training_curve'->-1->>'train_loss')::float8 < (i->'training_curve'->0->>'train_loss')::float8 AS loss_fell,
+       (i->'training_curve'->((i->>'best_epoch')::int - 1)->>'validation_loss')::float8 = (i->>'validation_loss')::float8 AS best_is_kept
+FROM (SELECT pmed.model_info(model) AS i FROM nn_cnn) s;
+
 -- Held-out accuracy (3 balanced classes: chance is 1/3).
 SELECT count(*) AS test_rows,
        avg((pmed.predict_label(model, signal) = rhythm)::int) >= 0.85 AS accurate

@@ -377,6 +377,19 @@ nn_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson 
 		pmed_json_kv_number(meta, "validation_loss", m->best_val_loss);
 	else
 		pmed_json_kv_null(meta, "validation_loss");
+	/* the training curve: one entry per epoch run */
+	pmed_json_key(meta, "training_curve");
+	pmed_json_begin_array(meta);
+	for (int e = 0; e < m->epochs_run; e++)
+	{
+		pmed_json_begin_object(meta);
+		pmed_json_kv_int(meta, "epoch", e + 1);
+		pmed_json_kv_number(meta, "train_loss", m->train_loss[e]);
+		if (o.validation_fraction > 0)
+			pmed_json_kv_number(meta, "validation_loss", m->val_loss[e]);
+		pmed_json_end_object(meta);
+	}
+	pmed_json_end_array(meta);
 	pmed_json_kv_bool(meta, "standardized", o.standardize);
 	pmed_json_kv_bool(meta, "missing_masks", m->use_mask);
 	pmed_json_kv_string(meta, "missing_values",
