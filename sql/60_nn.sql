@@ -140,6 +140,10 @@ SELECT nn_err($q$SELECT pmed.rnn_train(s, l) FROM (VALUES ('{{1,NaN}}'::float8[]
 SELECT nn_err($q$SELECT pmed.explain_steps(pmed.forest_train(ARRAY[x], x > 2), ARRAY[1.0]) FROM generate_series(1, 5) x$q$);
 SELECT nn_err($q$SELECT pmed.predict(model, '{{1}}'::float8[]) FROM (SELECT pmed.forest_train(ARRAY[x], x > 2) AS model FROM generate_series(1, 5) x) s$q$);
 SELECT nn_err($q$SELECT pmed.predict(substring(model from 1 for 100), signal) FROM nn_cnn, nn_signals WHERE i = 1$q$);
+-- pmed.train_partial rows are feature vectors: not for the neural families
+SELECT nn_err($q$SELECT pmed.train_from_partials(p, 'cnn') FROM (SELECT pmed.train_partial(ARRAY[x, 1], x > 2) AS p FROM generate_series(1, 5) x) s$q$);
+-- an rnn state is not an svm state
+SELECT nn_err($q$SELECT pmed.train_from_partials(p, 'svm') FROM (SELECT pmed.rnn_train_partial(ARRAY[[x, 1]], x > 2) AS p FROM generate_series(1, 5) x) s$q$);
 -- statement_timeout stops training
 SET statement_timeout = '300ms';
 SELECT pmed.rnn_train(history, target, '{"epochs": 10000, "validation_fraction": 0}') FROM nn_pk;

@@ -1525,7 +1525,8 @@ family_arg(FunctionCallInfo fcinfo, int argno)
 				 errmsg("the model family must not be NULL")));
 	name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
 	family = pmed_family_for_name(name);
-	if (family == NULL || !has_column(family, PMED_COL_LABEL))
+	/* train_partial rows are feature vectors: not for signal / sequence families */
+	if (family == NULL || !has_column(family, PMED_COL_LABEL) || seq_column(family) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown model family \"%s\"", name),
