@@ -73,3 +73,80 @@ pmed_bigint_array(ArrayType *arr, size_t *n)
 	*n = m;
 	return out;
 }
+
+/*
+ * A signal or sequence argument (the neural families): a 1-D float8[] is
+ * `steps` values of one feature; a 2-D float8[][] is steps x features, or,
+ * with channels_first (cnn), channels x steps, transposed here so the
+ * result is always step-major: out[t * width + f].  NULL elements become
+ * NAN (missing); NaN/Infinity, empty, 3-D or all-NULL arrays are an ERROR
+ * 22023; more than max_steps steps or max_width features 54000.  Returns a
+ * palloc'd array.
+ */
+double *
+pmed_sequence_array(ArrayType *arr, bool channels_first, int max_steps, int max_width,
+					int *steps, int *width)
+{
+	int			ndim = ARR_NDIM(arr);
+	int			rows,
+				cols,
+				n,
+				present;
+	double	   *flat,
+			   *out;
+
+	if (ARR_ELEMTYPE(arr) != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("signals and sequences must be float8 arrays")));
+	if (ndim == 0 || ArrayGetNItems(ndim, ARR_DIMS(arr)) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a signal or sequence must not be an empty array")));
+	if (ndim > 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a signal or sequence must be a one- or two-dimensional array, not %d-dimensional",
+						ndim),
+				 errdetail("Use float8[] for one channel, float8[][] for %s.",
+						   channels_first ? "channels x samples" : "steps x features")));
+	rows = ARR_DIMS(arr)[0];
+	cols = ndim == 2 ? ARR_DIMS(arr)[1] : 1;
+	/* a 1-D array is one channel (cnn) or one feature per step (rnn) */
+	if (ndim == 1 || !channels_first)
+	{
+		*steps = rows;
+		*width = cols;
+	}
+	else
+	{
+		*steps = cols;
+		*width = rows;
+	}
+	if (*steps > max_steps)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("signal or sequence too long: %d steps", *steps),
+				 errdetail("At most %d steps are supported.", max_steps)));
+	if (*width > max_width)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many features per step: %d", *width),
+				 errdetail("At most %d features (channels) are supported.", max_width)));
+	n = rows * cols;
+	flat = palloc(sizeof(double) * n);
+	present = pmed_copy_features(arr, n, flat);
+	if (present == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a signal or sequence has no values: all %d are NULL", n),
+				 errhint("Leave such rows out with WHERE.")));
+	if (ndim == 1 || !channels_first)
+		return flat;
+	out = palloc(sizeof(double) * n);
+	for (int c = 0; c < rows; c++)
+		for (int t = 0; t < cols; t++)
+			out[(size_t) t * rows + c] = flat[(size_t) c * cols + t];
+	pfree(flat);
+	return out;
+}

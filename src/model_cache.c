@@ -334,11 +334,17 @@ pmed_require_kind(const PmedModel *m, const char *function, int n_kinds,...)
 const double *
 pmed_features_arg(FunctionCallInfo fcinfo, int argno, const PmedModel *m)
 {
-	SiteCache  *cache = site_cache(fcinfo);
-	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(argno);
-	int			n = pmed_feature_array_length(arr);
+	SiteCache  *cache;
+	ArrayType  *arr;
+	int			n;
 	int			p = (int) m->schema.n_features;
 
+	/* cnn / rnn models take signals and sequences */
+	if (m->kind == PMED_KIND_CNN || m->kind == PMED_KIND_RNN)
+		return pmed_nn_input_arg(fcinfo, argno, m);
+	cache = site_cache(fcinfo);
+	arr = PG_GETARG_ARRAYTYPE_P(argno);
+	n = pmed_feature_array_length(arr);
 	if (n != p)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -67,7 +67,9 @@ typedef enum PmedColumn
 	PMED_COL_LABEL,				/* anyelement: a number, or text (class names) */
 	PMED_COL_ID,				/* bigint: patient (cf), first drug (interactions) */
 	PMED_COL_ITEM,				/* bigint: item or drug */
-	PMED_COL_WEIGHT				/* float8 >= 0; 1 when the argument is left out */
+	PMED_COL_WEIGHT,			/* float8 >= 0; 1 when the argument is left out */
+	PMED_COL_SIGNAL,			/* float8[] or float8[][] channels x T (cnn): step-major rows */
+	PMED_COL_SEQUENCE			/* float8[][] steps x features (rnn): rows of any length */
 } PmedColumn;
 
 #define PMED_MAX_COLUMNS 4
@@ -125,6 +127,14 @@ typedef struct PmedTrainSet
 	const int64 *id;			/* ID column or NULL */
 	const int64 *item;			/* ITEM column or NULL */
 	const double *weight;		/* WEIGHT column or NULL */
+	/*
+	 * SIGNAL / SEQUENCE column (canonical order): row i has seq_len[i] steps
+	 * of n_features values at seq_x + seq_offset[i] * n_features; NAN =
+	 * missing.  NULL without that column.
+	 */
+	const int32 *seq_len;
+	const int64 *seq_offset;
+	const double *seq_x;
 	const PmedCommonParams *common;
 	const void *params;			/* the family's parameter struct */
 } PmedTrainSet;
@@ -195,6 +205,16 @@ extern const PmedFamily pmed_forest_family;
 extern const PmedFamily pmed_cf_family;
 extern const PmedFamily pmed_content_family;
 extern const PmedFamily pmed_interactions_family;
+extern const PmedFamily pmed_cnn_family;
+extern const PmedFamily pmed_rnn_family;
+
+/*
+ * Neural models (nn.c): a signal / sequence argument checked against the
+ * model, as one buffer (x[0] = steps, then steps x n_features values);
+ * pmed.explain's rows for such a model.
+ */
+extern const double *pmed_nn_input_arg(FunctionCallInfo fcinfo, int argno, const PmedModel *m);
+extern Datum pmed_nn_explain_rows(FunctionCallInfo fcinfo, const PmedModel *m, const double *x);
 
 /* ---- decoded models (model_cache.c) ---- */
 
@@ -235,6 +255,9 @@ extern int	pmed_feature_array_length(ArrayType *arr);
 extern int	pmed_copy_features(ArrayType *arr, int n, double *dst);
 /* Non-NULL elements of a bigint[] (palloc'd); *n gets their count. */
 extern int64 *pmed_bigint_array(ArrayType *arr, size_t *n);
+/* A signal (channels_first) or sequence array, step-major (arrays.c). */
+extern double *pmed_sequence_array(ArrayType *arr, bool channels_first, int max_steps,
+								   int max_width, int *steps, int *width);
 
 /* ---- training: row store, state, final skeleton (train_state.c) ---- */
 

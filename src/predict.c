@@ -184,6 +184,8 @@ explain(PG_FUNCTION_ARGS)
 	double		base = 0;
 	char		buf[32];
 
+	if (m->kind == PMED_KIND_CNN || m->kind == PMED_KIND_RNN)
+		return pmed_nn_explain_rows(fcinfo, m, x);
 	if (family->explain == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

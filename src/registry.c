@@ -10,6 +10,8 @@ static const PmedFamily *const families[] = {
 	&pmed_cf_family,
 	&pmed_content_family,
 	&pmed_interactions_family,
+	&pmed_cnn_family,
+	&pmed_rnn_family,
 };
 
 const PmedFamily *

@@ -32,6 +32,8 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "core/nn.h"
+
 /* Chunks start at this many rows and double up to CHUNK_MAX_BYTES of features. */
 #define CHUNK_MIN_ROWS		1024
 /* Large enough for malloc to map each chunk itself, so freeing one returns it. */
@@ -54,6 +56,10 @@ typedef struct TrainChunk
 	int64	   *id;				/* ID */
 	int64	   *item;			/* ITEM */
 	double	   *w;				/* WEIGHT */
+	int32	   *steps;			/* SIGNAL / SEQUENCE: steps of each row */
+	double	   *sx;				/* their values, steps * n_features per row, appended */
+	int64		sx_n;			/* values used */
+	int64		sx_cap;			/* values allocated */
 } TrainChunk;
 
 typedef struct TrainState
@@ -64,6 +70,7 @@ typedef struct TrainState
 	int			n_features;		/* -1 until the first row (FEATURES column) */
 	int64		n_rows;
 	int64		rows_skipped;
+	int64		seq_values;		/* SIGNAL / SEQUENCE values held */
 	char	   *options_text;	/* the options as given (jsonb text), or NULL */
 	uint64		options_hash;	/* hash of the first row's jsonb bytes */
 	bool		parsed;			/* common and params hold the parsed options */
@@ -103,6 +110,23 @@ has_column(const PmedFamily *f, PmedColumn c)
 	return false;
 }
 
+/* The column of a signal or sequence per row (neural families), or 0. */
+static PmedColumn
+seq_column(const PmedFamily *f)
+{
+	for (int i = 0; i < f->n_columns; i++)
+		if (f->columns[i] == PMED_COL_SIGNAL || f->columns[i] == PMED_COL_SEQUENCE)
+			return f->columns[i];
+	return 0;
+}
+
+/* The state's n_features is a row width (features) or a step width (signal, sequence). */
+static bool
+has_width(const PmedFamily *f)
+{
+	return has_column(f, PMED_COL_FEATURES) || seq_column(f) != 0;
+}
+
 static bool
 takes_options(const PmedFamily *f)
 {
@@ -116,7 +140,7 @@ state_create(const PmedFamily *family, PmedLabelKind label_kind)
 
 	st->family = family;
 	st->label_kind = label_kind;
-	st->n_features = has_column(family, PMED_COL_FEATURES) ? -1 : 0;
+	st->n_features = has_width(family) ? -1 : 0;
 	initStringInfo(&st->arena);
 	return st;
 }
@@ -252,6 +276,12 @@ chunk_new(TrainState *st)
 			case PMED_COL_WEIGHT:
 				c->w = palloc(sizeof(double) * c->cap);
 				break;
+			case PMED_COL_SIGNAL:
+			case PMED_COL_SEQUENCE:
+				c->steps = palloc(sizeof(int32) * c->cap);
+				c->sx_cap = 1024;
+				c->sx = palloc(sizeof(double) * c->sx_cap);
+				break;
 		}
 	}
 	if (st->tail)
@@ -268,7 +298,7 @@ state_next_slot(TrainState *st, int n_features, int *slot)
 {
 	TrainChunk *c = st->tail;
 
-	if (has_column(st->family, PMED_COL_FEATURES))
+	if (has_width(st->family))
 	{
 		if (st->n_features == -1)
 		{
@@ -285,7 +315,8 @@ state_next_slot(TrainState *st, int n_features, int *slot)
 					 errmsg("feature arrays must all have the same length"),
 					 errdetail("Earlier rows have %d features; this row has %d.",
 							   st->n_features, n_features)));
-		if ((st->n_rows + 1) * (int64) Max(n_features, 1) > MAX_TRAIN_VALUES)
+		if (has_column(st->family, PMED_COL_FEATURES) &&
+			(st->n_rows + 1) * (int64) Max(n_features, 1) > MAX_TRAIN_VALUES)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("training set too large"),
@@ -302,6 +333,31 @@ state_next_slot(TrainState *st, int n_features, int *slot)
 	*slot = c->n++;
 	st->n_rows++;
 	return c;
+}
+
+/* Store a signal or sequence of steps x n_features values in slot of c. */
+static void
+seq_store(TrainState *st, TrainChunk *c, int slot, const double *v, int steps)
+{
+	int64		n = (int64) steps * st->n_features;
+
+	if (st->seq_values + n > MAX_TRAIN_VALUES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("training set too large"),
+				 errdetail("At most %lld signal or sequence values can be held for training.",
+						   (long long) MAX_TRAIN_VALUES)));
+	if (c->sx_n + n > c->sx_cap)
+	{
+		int64		cap = Max(c->sx_cap * 2, c->sx_n + n);
+
+		c->sx = repalloc_huge(c->sx, sizeof(double) * cap);
+		c->sx_cap = cap;
+	}
+	memcpy(c->sx + c->sx_n, v, sizeof(double) * n);
+	c->sx_n += n;
+	c->steps[slot] = steps;
+	st->seq_values += n;
 }
 
 /* Append a text label to the arena; returns its offset. */
@@ -399,6 +455,9 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 	int64		id = 0,
 				item = 0;
 	double		w = 1.0;
+	PmedColumn	seq_col = seq_column(family);
+	double	   *seq = NULL;
+	int			seq_steps = 0;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "%s_train called in non-aggregate context", family->name);
@@ -406,7 +465,7 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 	{
 		if (family->columns[i] == PMED_COL_LABEL)
 			label_arg = i + 1;
-		else if (family->columns[i] == PMED_COL_FEATURES)
+		else if (family->columns[i] == PMED_COL_FEATURES || family->columns[i] == seq_col)
 			features_arg = i + 1;
 	}
 	if (label_arg > 0)
@@ -451,7 +510,10 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 			PG_RETURN_POINTER(st);
 		}
 
-	if (features_arg > 0)
+	if (features_arg > 0 && seq_col != 0)
+		seq = pmed_sequence_array(PG_GETARG_ARRAYTYPE_P(features_arg), seq_col == PMED_COL_SIGNAL,
+								  PMED_NN_MAX_STEPS, PMED_NN_MAX_FEATURES, &seq_steps, &width);
+	else if (features_arg > 0)
 	{
 		arr = PG_GETARG_ARRAYTYPE_P(features_arg);
 		width = pmed_feature_array_length(arr);
@@ -474,6 +536,8 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 
 	old = MemoryContextSwitchTo(aggcontext);
 	c = state_next_slot(st, width, &slot);
+	if (seq != NULL)
+		seq_store(st, c, slot, seq, seq_steps);
 	if (arr != NULL)
 	{
 		double	   *dst = c->x + (size_t) slot * width;
@@ -572,11 +636,18 @@ state_append(TrainState *dst, const TrainState *src)
 
 	for (TrainChunk *c = src->head; c != NULL; c = c->next)
 	{
+		int64		sx_at = 0;
+
 		for (int i = 0; i < c->n; i++)
 		{
 			int			slot;
 			TrainChunk *d = state_next_slot(dst, src->n_features, &slot);
 
+			if (c->steps)
+			{
+				seq_store(dst, d, slot, c->sx + sx_at, c->steps[i]);
+				sx_at += (int64) c->steps[i] * src->n_features;
+			}
 			if (c->x)
 				memcpy(d->x + (size_t) slot * src->n_features, c->x + (size_t) i * src->n_features,
 					   sizeof(double) * src->n_features);
@@ -753,8 +824,16 @@ state_serialize(const TrainState *st)
 	/* the rows, column by column within each row */
 	for (TrainChunk *c = st->head; c != NULL; c = c->next)
 	{
+		int64		sx_at = 0;
+
 		for (int i = 0; i < c->n; i++)
 		{
+			if (c->steps)
+			{
+				pmed_put_i32(&w, c->steps[i]);
+				pmed_put_bytes(&w, c->sx + sx_at, sizeof(double) * c->steps[i] * p);
+				sx_at += (int64) c->steps[i] * p;
+			}
 			if (c->x)
 				pmed_put_bytes(&w, c->x + (size_t) i * p, sizeof(double) * p);
 			if (c->text_off)
@@ -852,7 +931,7 @@ state_deserialize(const char *data, size_t len)
 	if (label_kind > PMED_LABEL_FLOAT ||
 		(has_column(f, PMED_COL_LABEL) != (label_kind != PMED_LABEL_NONE)) ||
 		n_rows < 0 || n_rows > MAX_TRAIN_ROWS || skipped < 0 || has_options > 1 ||
-		(has_column(f, PMED_COL_FEATURES) ?
+		(has_width(f) ?
 		 (p < -1 || p == 0 || p > PMED_MAX_FEATURES || (p == -1 && n_rows > 0)) : p != 0))
 		deserial_fail(&r, "bad header");
 
@@ -905,6 +984,8 @@ state_deserialize(const char *data, size_t len)
 	/* Each row takes at least this many bytes. */
 	for (int i = 0; i < f->n_columns; i++)
 		row_bytes += f->columns[i] == PMED_COL_FEATURES ? (int64) Max(p, 1) * 8 :
+			(f->columns[i] == PMED_COL_SIGNAL || f->columns[i] == PMED_COL_SEQUENCE) ?
+			4 + (int64) Max(p, 1) * 8 :
 			(f->columns[i] == PMED_COL_LABEL && label_kind == PMED_LABEL_TEXT) ? 4 : 8;
 	if (n_rows > 0 && (uint64) n_rows > r.left / (uint64) row_bytes)
 		deserial_fail(&r, "truncated");
@@ -914,6 +995,31 @@ state_deserialize(const char *data, size_t len)
 		int			slot;
 		TrainChunk *c = state_next_slot(st, p, &slot);
 
+		if (c->steps)
+		{
+			int32		steps;
+			double	   *v;
+			int64		present = 0;
+
+			if (!pmed_get_i32(&r, &steps))
+				deserial_fail(&r, NULL);
+			if (steps < 1 || steps > PMED_NN_MAX_STEPS ||
+				(uint64) steps * p * 8 > r.left)
+				deserial_fail(&r, "bad sequence length");
+			v = palloc(sizeof(double) * steps * p);
+			if (!pmed_get_bytes(&r, v, sizeof(double) * steps * p))
+				deserial_fail(&r, NULL);
+			for (int64 j = 0; j < (int64) steps * p; j++)
+			{
+				if (isinf(v[j]))
+					deserial_fail(&r, "bad sequence value");
+				present += !isnan(v[j]);
+			}
+			if (present == 0)
+				deserial_fail(&r, "sequence without values");
+			seq_store(st, c, slot, v, steps);
+			pfree(v);
+		}
 		if (c->x)
 		{
 			double	   *x = c->x + (size_t) slot * p;
@@ -982,6 +1088,8 @@ typedef struct SortArg
 	const double *y;			/* numeric labels, or NULL */
 	const char *arena;			/* text labels */
 	const uint32 *text_off;
+	const int32 *seq_len;		/* SIGNAL / SEQUENCE rows, or NULL */
+	const int64 *seq_off;
 } SortArg;
 
 /* Label, then the feature bytes (a total order even with NaN = missing). */
@@ -1001,6 +1109,14 @@ compare_rows(const void *a, const void *b, void *arg)
 	}
 	else if (s->y[i] != s->y[j])
 		return s->y[i] < s->y[j] ? -1 : 1;
+	if (s->seq_len)
+	{
+		/* then the length, then the value bytes */
+		if (s->seq_len[i] != s->seq_len[j])
+			return s->seq_len[i] < s->seq_len[j] ? -1 : 1;
+		return memcmp(s->x + s->seq_off[i] * s->p, s->x + s->seq_off[j] * s->p,
+					  sizeof(double) * s->seq_len[i] * s->p);
+	}
 	return memcmp(s->x + (size_t) i * s->p, s->x + (size_t) j * s->p, sizeof(double) * s->p);
 }
 
@@ -1065,9 +1181,19 @@ gather_columns(TrainState *st, bool consume, PmedTrainSet *set, double **y, uint
 	int64	   *id = NULL,
 			   *item = NULL;
 	int64		at = 0;
+	int32	   *seq_len = NULL;
+	int64	   *seq_off = NULL;
+	double	   *seq_x = NULL;
+	int64		sx_at = 0;
 
 	*y = NULL;
 	*text_off = NULL;
+	if (seq_column(f) != 0)
+	{
+		seq_len = palloc_extended(sizeof(int32) * Max(n, 1), MCXT_ALLOC_HUGE);
+		seq_off = palloc_extended(sizeof(int64) * Max(n, 1), MCXT_ALLOC_HUGE);
+		seq_x = palloc_extended(sizeof(double) * Max(st->seq_values, 1), MCXT_ALLOC_HUGE);
+	}
 	if (has_column(f, PMED_COL_FEATURES))
 		x = palloc_extended(sizeof(double) * Max(n * p, 1), MCXT_ALLOC_HUGE);
 	if (has_column(f, PMED_COL_LABEL))
@@ -1099,9 +1225,21 @@ gather_columns(TrainState *st, bool consume, PmedTrainSet *set, double **y, uint
 			memcpy(item + at, c->item, sizeof(int64) * c->n);
 		if (w)
 			memcpy(w + at, c->w, sizeof(double) * c->n);
+		if (seq_len)
+		{
+			for (int i = 0; i < c->n; i++)
+			{
+				seq_len[at + i] = c->steps[i];
+				seq_off[at + i] = p > 0 ? sx_at / p : 0;
+				sx_at += (int64) c->steps[i] * p;
+			}
+			memcpy(seq_x + (sx_at - c->sx_n), c->sx, sizeof(double) * c->sx_n);
+		}
 		at += c->n;
 		if (consume)
 		{
+			if (c->sx)
+				pfree(c->sx);
 			if (c->x)
 				pfree(c->x);
 			pfree(c);
@@ -1119,6 +1257,9 @@ gather_columns(TrainState *st, bool consume, PmedTrainSet *set, double **y, uint
 	set->id = id;
 	set->item = item;
 	set->weight = w;
+	set->seq_len = seq_len;
+	set->seq_offset = seq_off;
+	set->seq_x = seq_x;
 }
 
 /*
@@ -1134,7 +1275,10 @@ canonical_supervised(TrainState *st, PmedTrainSet *set, double *y, uint32 *text_
 	double	   *x = (double *) set->x;
 	int64	   *perm = palloc_extended(sizeof(int64) * n, MCXT_ALLOC_HUGE);
 	double	   *ys = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
-	SortArg		arg = {x, p, y, st->arena.data, text_off};
+	SortArg		arg = {x, p, y, st->arena.data, text_off, set->seq_len, set->seq_offset};
+
+	if (set->seq_len)
+		arg.x = set->seq_x;
 
 	for (int64 i = 0; i < n; i++)
 		perm[i] = i;
@@ -1189,7 +1333,35 @@ canonical_supervised(TrainState *st, PmedTrainSet *set, double *y, uint32 *text_
 		for (int64 k = 0; k < n; k++)
 			ys[k] = y[perm[k]];
 	}
-	permute_rows(x, p, perm, n);
+	if (set->seq_len)
+	{
+		/* signals / sequences: a permuted copy (rows differ in length) */
+		int32	   *len = palloc_extended(sizeof(int32) * Max(n, 1), MCXT_ALLOC_HUGE);
+		int64	   *off = palloc_extended(sizeof(int64) * Max(n, 1), MCXT_ALLOC_HUGE);
+		double	   *sx = palloc_extended(sizeof(double) * Max(st->seq_values, 1), MCXT_ALLOC_HUGE);
+		int64		at = 0;
+
+		for (int64 k = 0; k < n; k++)
+		{
+			int64		i = perm[k];
+
+			len[k] = set->seq_len[i];
+			off[k] = at;
+			memcpy(sx + at * p, set->seq_x + set->seq_offset[i] * p,
+				   sizeof(double) * set->seq_len[i] * p);
+			at += set->seq_len[i];
+			if ((k & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+		pfree((void *) set->seq_len);
+		pfree((void *) set->seq_offset);
+		pfree((void *) set->seq_x);
+		set->seq_len = len;
+		set->seq_offset = off;
+		set->seq_x = sx;
+	}
+	else
+		permute_rows(x, p, perm, n);
 	pfree(perm);
 	if (y)
 		pfree(y);
@@ -1358,7 +1530,8 @@ family_arg(FunctionCallInfo fcinfo, int argno)
 				 errmsg("the model family must not be NULL")));
 	name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
 	family = pmed_family_for_name(name);
-	if (family == NULL || !has_column(family, PMED_COL_LABEL))
+	/* train_partial rows are feature vectors: not for signal / sequence families */
+	if (family == NULL || !has_column(family, PMED_COL_LABEL) || seq_column(family) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown model family \"%s\"", name),

@@ -145,7 +145,48 @@ ORDER BY precision_10 DESC, method;
 \echo '(it reads $PMED_SHARED_DATA/mimic-iii-demo, which the repository does not ship).'
 
 \echo
-\echo '4. Validation report (clinical evaluation aggregates) on the held-out fold.'
+\echo '4. Treatment support: neural networks over signals and sequences.'
+\echo '   (a) A 1-D convolutional network classifies 600 synthetic 64-sample signals'
+\echo '   of three rhythms (test/nn/signals.sql: noisy sine and square waves, 10% of'
+\echo '   samples NULL = missing); one signal in five held out.'
+\i test/nn/signals.sql
+CREATE TEMP TABLE ts_cnn AS
+SELECT pmed.cnn_train(signal, rhythm, '{"epochs": 15, "seed": 1}') AS model
+FROM nn_signals WHERE i % 5 <> 0;
+SELECT i ->> 'architecture' AS architecture, i ->> 'n_parameters' AS parameters,
+       i ->> 'epochs_run' AS epochs, round((i ->> 'training_seconds')::numeric, 2) AS seconds
+FROM (SELECT pmed.model_info(model) AS i FROM ts_cnn) t;
+SELECT rhythm, count(*) AS test_signals,
+       count(*) FILTER (WHERE pmed.predict_label(model, signal) = rhythm) AS correct
+FROM ts_cnn, nn_signals WHERE i % 5 = 0 GROUP BY rhythm ORDER BY rhythm;
+
+\echo '   (b) A GRU forecasts the next remifentanil concentration (ng/mL) from a'
+\echo '   patient''s dosing history (R nlme: 65 patients; test/nn/pk.sql builds one'
+\echo '   sequence per measurement with array_agg(ARRAY[...] ORDER BY time), NULL where'
+\echo '   nothing was measured); patients with id % 5 = 0 held out.'
+\i data/nlme-pk/load.sql
+\i test/nn/pk.sql
+CREATE TEMP TABLE ts_gru AS
+SELECT pmed.rnn_train(history, target, '{"epochs": 20, "seed": 1, "hidden_size": 16,
+         "feature_names": ["minutes_before", "rate", "amount", "concentration"]}') AS model
+FROM nn_pk WHERE id % 5 <> 0;
+SELECT round(sqrt(avg((pmed.predict(model, history) - target) ^ 2))::numeric, 2) AS rmse_gru,
+       round(sqrt(avg((last_conc - target) ^ 2))::numeric, 2) AS rmse_last_measured,
+       count(*) AS held_out_measurements
+FROM ts_gru, nn_pk WHERE id % 5 = 0 AND last_conc IS NOT NULL;
+\echo '   Why this forecast? Patient 15 at 60 minutes: per feature (integrated gradients;'
+\echo '   base_value = the forecast for an average, fully observed history) ...'
+SELECT name, round(value::numeric, 2) AS mean_value, round(contribution::numeric, 2) AS contribution
+FROM ts_gru, nn_pk, pmed.explain(model, history)
+WHERE id = 15 AND time = (SELECT min(time) FROM nn_pk WHERE id = 15 AND time >= 60) ORDER BY feature;
+\echo '   ... and over time: the five steps and features that moved it most.'
+SELECT step, name, round(value::numeric, 2) AS value, round(contribution::numeric, 2) AS contribution
+FROM ts_gru, nn_pk, pmed.explain_steps(model, history)
+WHERE id = 15 AND time = (SELECT min(time) FROM nn_pk WHERE id = 15 AND time >= 60)
+ORDER BY abs(contribution) DESC LIMIT 5;
+
+\echo
+\echo '5. Validation report (clinical evaluation aggregates) on the held-out fold.'
 \echo '   WDBC: AUC with 95% DeLong confidence interval per model:'
 CREATE TEMP TABLE dx_scores AS
 SELECT d.model, w.id, pmed.predict_proba(d.m, w.features) AS p, w.diagnosis = 'malignant' AS malignant

@@ -20,4 +20,10 @@ extern void dsyrk_(const char *uplo, const char *trans, const int *n, const int 
 extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a,
 				   const int *lda, double *b, const int *ldb, int *info);
 
+/* C = alpha * op(A) op(B) + beta * C, single precision (the neural engine) */
+extern void sgemm_(const char *transa, const char *transb, const int *m, const int *n,
+				   const int *k, const float *alpha, const float *a, const int *lda,
+				   const float *b, const int *ldb, const float *beta, float *c,
+				   const int *ldc);
+
 #endif

@@ -33,7 +33,9 @@ typedef enum PmedModelKind
 	PMED_KIND_CF = 4,
 	PMED_KIND_CONTENT = 5,
 	PMED_KIND_INTERACTIONS = 6,
-	PMED_KIND_MAX = 6
+	PMED_KIND_CNN = 7,
+	PMED_KIND_RNN = 8,
+	PMED_KIND_MAX = 8
 } PmedModelKind;
 
 /* Section tags: four ASCII characters read as a little-endian u32. */

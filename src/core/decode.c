@@ -12,6 +12,7 @@
 #include "content.h"
 #include "forest.h"
 #include "interactions.h"
+#include "nn.h"
 #include "recalibrate.h"
 #include "svm.h"
 
@@ -19,7 +20,7 @@
 #include <string.h>
 
 static const char *const kind_names[] = {
-	"unknown", "baseline", "svm", "forest", "cf", "content", "interactions"
+	"unknown", "baseline", "svm", "forest", "cf", "content", "interactions", "cnn", "rnn"
 };
 
 const char *
@@ -87,6 +88,25 @@ decode_payload(PmedModel *m, PmedReader *algo, PmedError *err)
 			if (s->task != PMED_TASK_RECOMMENDATION || s->n_features != 0)
 				return pmed_reader_fail(algo, "interactions model with a wrong schema"), NULL;
 			return pmed_ddi_decode(algo, err);
+		case PMED_KIND_CNN:
+		case PMED_KIND_RNN:
+			{
+				PmedNnModel *nn = NULL;
+
+				if (!supervised(s))
+					return pmed_reader_fail(algo, "neural model with a recommendation schema"), NULL;
+				if (!pmed_nn_decode(algo, &nn))
+					return NULL;
+				if (nn->arch != (m->kind == PMED_KIND_CNN ? PMED_NN_CNN : PMED_NN_GRU) ||
+					nn->n_features != (int32_t) s->n_features ||
+					(s->task == PMED_TASK_CLASSIFICATION ?
+					 nn->n_classes != (int32_t) s->n_classes : nn->n_classes != 0))
+				{
+					pmed_nn_free(nn);
+					return pmed_reader_fail(algo, "neural payload does not match the schema"), NULL;
+				}
+				return nn;
+			}
 		default:
 			pmed_fail(err, PMED_ERR_CORRUPT, "invalid pmed model: unknown model kind %d", m->kind);
 			return NULL;

@@ -159,6 +159,14 @@ typedef struct PmedNnModel
 	int32_t		epochs_run;
 	int32_t		best_epoch;		/* 1-based epoch whose weights were kept */
 	double		best_val_loss;	/* NAN-free: 0 when no validation */
+	/*
+	 * Training curve, epochs_run values each: the mean training loss of the
+	 * epoch's mini-batches (with dropout) and the validation loss (0 without
+	 * validation).  Set by pmed_nn_train only: not stored in the payload
+	 * (NULL after decoding).
+	 */
+	double	   *train_loss;
+	double	   *val_loss;
 	/* weights */
 	uint64_t	n_params;
 	float	   *w;

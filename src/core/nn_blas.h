@@ -2,8 +2,7 @@
  * nn_blas.h - the one BLAS routine the neural engine needs (sgemm), with a
  * row-major wrapper.
  *
- * Declared here, not in a shared header, while the project's common
- * src/core/blas.h is being written; switch to it once it lands.
+ * sgemm_ is declared in the project's common src/core/blas.h.
  * The Fortran interface is column-major: a row-major C = op(A) op(B) is
  * the column-major C^T = op(B)^T op(A)^T, so the wrapper swaps operands.
  */
@@ -12,10 +11,7 @@
 
 #include <stdbool.h>
 
-extern void sgemm_(const char *transa, const char *transb, const int *m, const int *n,
-				   const int *k, const float *alpha, const float *a, const int *lda,
-				   const float *b, const int *ldb, const float *beta, float *c,
-				   const int *ldc);
+#include "blas.h"
 
 /*
  * Row-major C[M,N] = alpha * op(A)[M,K] op(B)[K,N] + beta * C, where op(A)

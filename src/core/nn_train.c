@@ -438,9 +438,13 @@ pmed_nn_train(const PmedNnData *d, const PmedNnOptions *o, PmedNnModel **out, Pm
 	gl = pmed_alloc_array((size_t) B_cap * nn_n_logits(m), sizeof(float));
 	yb = pmed_alloc_array(B_cap, sizeof(double));
 
+	m->train_loss = pmed_alloc_array(o->epochs, sizeof(double));
+	m->val_loss = pmed_alloc_array(o->epochs, sizeof(double));
 	for (int epoch = 1; epoch <= o->epochs; epoch++)
 	{
 		double		val = 0.0;
+		double		tr_sum = 0.0,
+					tr_w = 0.0;
 
 		/* seeded shuffle of the training rows */
 		for (int64_t i = n_tr - 1; i > 0; i--)
@@ -460,7 +464,8 @@ pmed_nn_train(const PmedNnData *d, const PmedNnOptions *o, PmedNnModel **out, Pm
 			nn_net_load(net, d, tr + s, B);
 			gather_y(m, d, tr + s, B, yb);
 			nn_net_forward(net, m->w, o->dropout, &rng);
-			batch_loss(m, net, yb, cw, gl, &ws);
+			tr_sum += batch_loss(m, net, yb, cw, gl, &ws) * ws;
+			tr_w += ws;
 			memset(grad, 0, sizeof(float) * L.n_params);
 			nn_net_backward(net, m->w, gl, grad, false);
 			nn_adam_step(&adam, m->w, grad);
@@ -469,6 +474,7 @@ pmed_nn_train(const PmedNnData *d, const PmedNnOptions *o, PmedNnModel **out, Pm
 					m->w[k] = m->w[k] > 0 ? (float) PMED_NN_MAX_ABS_WEIGHT : (float) -PMED_NN_MAX_ABS_WEIGHT;
 		}
 		m->epochs_run = epoch;
+		m->train_loss[epoch - 1] = tr_w > 0 ? tr_sum / tr_w : 0.0;
 		if (n_val == 0)
 		{
 			m->best_epoch = epoch;
@@ -492,6 +498,7 @@ pmed_nn_train(const PmedNnData *d, const PmedNnOptions *o, PmedNnModel **out, Pm
 				wtot += ws;
 			}
 			val = wtot > 0 ? val / wtot : 0.0;
+			m->val_loss[epoch - 1] = val;
 		}
 		if (val < best)
 		{
@@ -529,6 +536,8 @@ pmed_nn_free(PmedNnModel *m)
 	pmed_free(m->s_mean);
 	pmed_free(m->s_std);
 	pmed_free(m->w);
+	pmed_free(m->train_loss);
+	pmed_free(m->val_loss);
 	pmed_free(m);
 }
 

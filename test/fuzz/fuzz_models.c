@@ -24,6 +24,7 @@
 #include "forest.h"
 #include "interactions.h"
 #include "model.h"
+#include "nn.h"
 #include "recalibrate.h"
 #include "svm.h"
 
@@ -114,6 +115,12 @@ repair_header(uint8_t *buf, size_t len)
  * stored metadata) and score a row; returns 1 when it decoded.
  */
 static int
+Max1(int v)
+{
+	return v > 1 ? v : 1;
+}
+
+static int
 fuzz_one_model(const uint8_t *buf, size_t len)
 {
 	PmedModel  *m;
@@ -152,6 +159,18 @@ fuzz_one_model(const uint8_t *buf, size_t len)
 			pmed_forest_predict(m->algo, x, out);
 			(void) pmed_forest_predict_one(m->algo, x);
 			break;
+		case PMED_KIND_CNN:
+		case PMED_KIND_RNN:
+			{
+				/* a short input: 64 values = 64 / n_features steps */
+				const PmedNnModel *nn = m->algo;
+				int			steps = nn->fixed_len > 0 ? nn->fixed_len : 64 / (int) Max1(nn->n_features);
+
+				if (steps * nn->n_features <= 64 && pmed_nn_n_outputs(nn) <= 64 &&
+					pmed_nn_check_input(nn, steps, &err) == PMED_OK)
+					(void) pmed_nn_predict(nn, steps, x, NULL, out);
+				break;
+			}
 	}
 	return 1;
 }

@@ -1,0 +1,118 @@
+
+-- ---------------------------------------------------------------------------
+-- Treatment support: neural networks over signals (1-D CNN) and sequences
+-- (GRU), NULL elements = missing values, integrated-gradient explanations.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement) IS
+    'transition function of pmed.cnn_train';
+
+CREATE FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement, jsonb) IS
+    'transition function of pmed.cnn_train';
+
+CREATE FUNCTION pmed.cnn_train_finalfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.cnn_train_finalfn(internal) IS
+    'final function of pmed.cnn_train: trains and encodes the network';
+
+CREATE AGGREGATE pmed.cnn_train(float8[], anyelement) (
+    SFUNC = pmed.cnn_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.cnn_train_finalfn,
+    FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.cnn_train(float8[], anyelement) IS
+    'train a 1-D convolutional network on signals (float8[] one channel, or float8[][] channels x samples; NULL = missing sample); classification for boolean, integer and text labels, regression for float and numeric labels';
+
+CREATE AGGREGATE pmed.cnn_train(float8[], anyelement, jsonb) (
+    SFUNC = pmed.cnn_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.cnn_train_finalfn,
+    FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.cnn_train(float8[], anyelement, jsonb) IS
+    'train a 1-D convolutional network on signals (float8[] one channel, or float8[][] channels x samples; NULL = missing sample) with options (filters, kernel_sizes, pooling, pool_type, head, dense, dropout, epochs, batch_size, learning_rate, weight_decay, class_weight, validation_fraction, patience, standardize, seed, feature_names, positive, task)';
+
+CREATE AGGREGATE pmed.cnn_train_partial(float8[], anyelement) (
+    SFUNC = pmed.cnn_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.cnn_train_partial(float8[], anyelement) IS
+    'partial cnn_train state of these rows, as bytea, for pmed.train_from_partials(state)';
+
+CREATE AGGREGATE pmed.cnn_train_partial(float8[], anyelement, jsonb) (
+    SFUNC = pmed.cnn_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.cnn_train_partial(float8[], anyelement, jsonb) IS
+    'partial cnn_train state of these rows, as bytea, for pmed.train_from_partials(state)';
+
+CREATE FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement) IS
+    'transition function of pmed.rnn_train';
+
+CREATE FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement, jsonb) IS
+    'transition function of pmed.rnn_train';
+
+CREATE FUNCTION pmed.rnn_train_finalfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.rnn_train_finalfn(internal) IS
+    'final function of pmed.rnn_train: trains and encodes the network';
+
+CREATE AGGREGATE pmed.rnn_train(float8[], anyelement) (
+    SFUNC = pmed.rnn_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.rnn_train_finalfn,
+    FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.rnn_train(float8[], anyelement) IS
+    'train a GRU network on sequences (float8[][] steps x features, any number of steps per row; NULL = missing value); classification for boolean, integer and text labels, regression for float and numeric labels';
+
+CREATE AGGREGATE pmed.rnn_train(float8[], anyelement, jsonb) (
+    SFUNC = pmed.rnn_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.rnn_train_finalfn,
+    FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.rnn_train(float8[], anyelement, jsonb) IS
+    'train a GRU network on sequences (float8[][] steps x features, any number of steps per row; NULL = missing value) with options (hidden_size, layers, bidirectional, dense, dropout, epochs, batch_size, learning_rate, weight_decay, class_weight, validation_fraction, patience, standardize, seed, feature_names, positive, task)';
+
+CREATE AGGREGATE pmed.rnn_train_partial(float8[], anyelement) (
+    SFUNC = pmed.rnn_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.rnn_train_partial(float8[], anyelement) IS
+    'partial rnn_train state of these rows, as bytea, for pmed.train_from_partials(state)';
+
+CREATE AGGREGATE pmed.rnn_train_partial(float8[], anyelement, jsonb) (
+    SFUNC = pmed.rnn_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.rnn_train_partial(float8[], anyelement, jsonb) IS
+    'partial rnn_train state of these rows, as bytea, for pmed.train_from_partials(state)';
+
+CREATE FUNCTION pmed.explain_steps(model bytea, input float8[],
+    OUT step int, OUT feature int, OUT name text, OUT value float8, OUT contribution float8)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION pmed.explain_steps(bytea, float8[]) IS
+    'per-step attributions of a cnn or rnn prediction (integrated gradients): one row per step and feature; they sum to the per-feature contributions of pmed.explain';
