@@ -77,6 +77,8 @@ typedef struct TrainState
 	PmedCommonParams common;
 	void	   *params;			/* family->params_size bytes */
 	bool		consumed;		/* the final function took the rows */
+	bytea	   *final_model;	/* ... and the model it made from them */
+	const PmedFamily *final_family; /* ... for this family */
 	TrainChunk *head;
 	TrainChunk *tail;
 	StringInfoData arena;		/* text labels, NUL-terminated */
@@ -1377,6 +1379,21 @@ canonical_supervised(TrainState *st, PmedTrainSet *set, double *y, uint32 *text_
 }
 
 /*
+ * A final function met a state whose rows another final function already
+ * took: two different pmed aggregates over the same rows and transition
+ * function in one query, whose state the planner shared.
+ */
+static void
+state_consumed_error(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("two pmed training aggregates cannot share the same rows in one query"),
+			 errdetail("The first one to finish took the rows out of their shared state."),
+			 errhint("Compute them in separate queries or subqueries.")));
+}
+
+/*
  * The final-function skeleton every family shares.  consume: the rows may
  * be taken out of the state (see gather_columns).
  */
@@ -1397,7 +1414,7 @@ train_final(TrainState *st, const PmedFamily *family, bool consume)
 	bytea	   *result;
 
 	if (st->consumed)
-		elog(ERROR, "pmed training state used after its final function");
+		state_consumed_error();
 	if (st->n_rows == 0 && !family->allow_empty)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1481,12 +1498,45 @@ train_final(TrainState *st, const PmedFamily *family, bool consume)
 	return result;
 }
 
+/*
+ * The model of a final function call.  As a plain aggregate the final
+ * function runs once per state, so it takes the rows out of the state as it
+ * copies them (train_final's consume) and the row store and the dense copy
+ * are never both whole in memory.  It keeps the model, in case the planner
+ * shares the state between identical aggregate calls of one query.  As a
+ * window aggregate the state lives on and grows with the frame: copy.
+ */
+static bytea *
+final_model(FunctionCallInfo fcinfo, TrainState *st, const PmedFamily *family)
+{
+	MemoryContext aggcontext;
+	bool		consume = AggCheckCallContext(fcinfo, &aggcontext) == AGG_CONTEXT_AGGREGATE;
+	bytea	   *model;
+
+	if (st->consumed)
+	{
+		if (st->final_model == NULL || st->final_family != family)
+			state_consumed_error();
+		model = palloc(VARSIZE(st->final_model));
+		memcpy(model, st->final_model, VARSIZE(st->final_model));
+		return model;
+	}
+	model = train_final(st, family, consume);
+	if (consume)
+	{
+		st->final_model = MemoryContextAlloc(aggcontext, VARSIZE(model));
+		memcpy(st->final_model, model, VARSIZE(model));
+		st->final_family = family;
+	}
+	return model;
+}
+
 Datum
 pmed_train_finalfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 {
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();		/* no input rows at all, as for avg() */
-	PG_RETURN_BYTEA_P(train_final((TrainState *) PG_GETARG_POINTER(0), family, true));
+	PG_RETURN_BYTEA_P(final_model(fcinfo, (TrainState *) PG_GETARG_POINTER(0), family));
 }
 
 /*
@@ -1512,9 +1562,14 @@ PG_FUNCTION_INFO_V1(train_partial_finalfn);
 Datum
 train_partial_finalfn(PG_FUNCTION_ARGS)
 {
+	TrainState *st;
+
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_BYTEA_P(state_serialize((TrainState *) PG_GETARG_POINTER(0)));
+	st = (TrainState *) PG_GETARG_POINTER(0);
+	if (st->consumed)
+		state_consumed_error();
+	PG_RETURN_BYTEA_P(state_serialize(st));
 }
 
 /* The family named by argument argno (a model family that trains). */
@@ -1609,5 +1664,5 @@ train_merge_finalfn(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	family = st->named ? st->named : st->family;
 	st->family = family;
-	PG_RETURN_BYTEA_P(train_final(st, family, true));
+	PG_RETURN_BYTEA_P(final_model(fcinfo, st, family));
 }

@@ -14,9 +14,11 @@
 -- deserialize and the partial-state final function are IMMUTABLE like
 -- PostgreSQL's own (array_agg_transfn): their result depends only on their
 -- arguments.  Final functions that train are VOLATILE because a model
--- records its training time (two calls give different bytes); they take the
--- rows out of the state (FINALFUNC_MODIFY = READ_WRITE), so the row store
--- and the dense training copy are never both whole in memory.
+-- records its training time (two calls give different bytes).  Used as a
+-- plain aggregate, a final function takes the rows out of the state as it
+-- copies them, so the row store and the dense training copy are never both
+-- whole in memory; used as a window function it copies and keeps them
+-- (train_state.c, final_model), so FINALFUNC_MODIFY stays READ_ONLY.
 CREATE FUNCTION pmed.train_combinefn(internal, internal) RETURNS internal
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.train_combinefn(internal, internal) IS
@@ -52,14 +54,12 @@ COMMENT ON FUNCTION pmed.baseline_train_finalfn(internal) IS
 CREATE AGGREGATE pmed.baseline_train(float8[], anyelement) (
     SFUNC = pmed.baseline_train_transfn, STYPE = internal,
     FINALFUNC = pmed.baseline_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 CREATE AGGREGATE pmed.baseline_train(float8[], anyelement, jsonb) (
     SFUNC = pmed.baseline_train_transfn, STYPE = internal,
     FINALFUNC = pmed.baseline_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -131,13 +131,13 @@ COMMENT ON FUNCTION pmed.train_partial_finalfn(internal) IS
 
 CREATE AGGREGATE pmed.train_partial(float8[], anyelement) (
     SFUNC = pmed.train_partial_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 CREATE AGGREGATE pmed.train_partial(float8[], anyelement, jsonb) (
     SFUNC = pmed.train_partial_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -158,14 +158,13 @@ COMMENT ON FUNCTION pmed.train_merge_finalfn(internal) IS
 CREATE AGGREGATE pmed.train_from_partials(partial bytea, family text) (
     SFUNC = pmed.train_merge_transfn, STYPE = internal,
     FINALFUNC = pmed.train_merge_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_from_partials(bytea, text) IS
     'merge partial training states (from pmed.train_partial, on any server) and train a baseline, svm or forest model';
 
 CREATE AGGREGATE pmed.baseline_train_partial(float8[], anyelement) (
     SFUNC = pmed.baseline_train_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -174,7 +173,7 @@ COMMENT ON AGGREGATE pmed.baseline_train_partial(float8[], anyelement) IS
 
 CREATE AGGREGATE pmed.baseline_train_partial(float8[], anyelement, jsonb) (
     SFUNC = pmed.baseline_train_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);

@@ -20,14 +20,12 @@ COMMENT ON FUNCTION pmed.forest_train_finalfn(internal) IS
 CREATE AGGREGATE pmed.forest_train(float8[], anyelement) (
     SFUNC = pmed.forest_train_transfn, STYPE = internal,
     FINALFUNC = pmed.forest_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 CREATE AGGREGATE pmed.forest_train(float8[], anyelement, jsonb) (
     SFUNC = pmed.forest_train_transfn, STYPE = internal,
     FINALFUNC = pmed.forest_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -38,7 +36,7 @@ COMMENT ON AGGREGATE pmed.forest_train(float8[], anyelement, jsonb) IS
 
 CREATE AGGREGATE pmed.forest_train_partial(float8[], anyelement) (
     SFUNC = pmed.forest_train_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -47,7 +45,7 @@ COMMENT ON AGGREGATE pmed.forest_train_partial(float8[], anyelement) IS
 
 CREATE AGGREGATE pmed.forest_train_partial(float8[], anyelement, jsonb) (
     SFUNC = pmed.forest_train_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);

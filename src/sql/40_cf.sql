@@ -24,17 +24,14 @@ COMMENT ON FUNCTION pmed.cf_train_finalfn(internal) IS
 
 CREATE AGGREGATE pmed.cf_train(patient bigint, item bigint) (
     SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.cf_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE pmed.cf_train(patient bigint, item bigint, weight float8) (
     SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.cf_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE pmed.cf_train(patient bigint, item bigint, weight float8, options jsonb) (
     SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.cf_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cf_train(bigint, bigint) IS
@@ -60,12 +57,10 @@ COMMENT ON FUNCTION pmed.content_train_finalfn(internal) IS
 
 CREATE AGGREGATE pmed.content_train(item bigint, features float8[]) (
     SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.content_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE pmed.content_train(item bigint, features float8[], options jsonb) (
     SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.content_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.content_train(bigint, float8[]) IS
@@ -86,7 +81,6 @@ COMMENT ON FUNCTION pmed.interactions_train_finalfn(internal) IS
 CREATE AGGREGATE pmed.interactions_train(drug_a bigint, drug_b bigint) (
     SFUNC = pmed.interactions_train_transfn, STYPE = internal,
     FINALFUNC = pmed.interactions_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.interactions_train(bigint, bigint) IS
@@ -120,15 +114,15 @@ COMMENT ON FUNCTION pmed.train_merge_transfn(internal, bytea) IS
     'transition function of pmed.train_from_partials(state): validates and merges one partial state';
 
 CREATE AGGREGATE pmed.cf_train_partial(patient bigint, item bigint) (
-    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE pmed.cf_train_partial(patient bigint, item bigint, weight float8) (
-    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE pmed.cf_train_partial(patient bigint, item bigint, weight float8, options jsonb) (
-    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cf_train_partial(bigint, bigint) IS
@@ -139,11 +133,11 @@ COMMENT ON AGGREGATE pmed.cf_train_partial(bigint, bigint, float8, jsonb) IS
     'partial cf_train state of these rows, as bytea, for pmed.recommender_from_partials';
 
 CREATE AGGREGATE pmed.content_train_partial(item bigint, features float8[]) (
-    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE pmed.content_train_partial(item bigint, features float8[], options jsonb) (
-    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.content_train_partial(bigint, float8[]) IS
@@ -152,7 +146,7 @@ COMMENT ON AGGREGATE pmed.content_train_partial(bigint, float8[], jsonb) IS
     'partial content_train state of these rows, as bytea, for pmed.recommender_from_partials';
 
 CREATE AGGREGATE pmed.interactions_train_partial(drug_a bigint, drug_b bigint) (
-    SFUNC = pmed.interactions_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    SFUNC = pmed.interactions_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.interactions_train_partial(bigint, bigint) IS
@@ -160,13 +154,11 @@ COMMENT ON AGGREGATE pmed.interactions_train_partial(bigint, bigint) IS
 
 CREATE AGGREGATE pmed.train_from_partials(partial bytea) (
     SFUNC = pmed.train_merge_transfn, STYPE = internal, FINALFUNC = pmed.train_merge_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
-    FINALFUNC_MODIFY = READ_WRITE, PARALLEL = SAFE);
+    PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_from_partials(bytea) IS
     'merge partial training states of one model family (from any pmed.<family>_train_partial, on any server) and train the model of all their rows';
 CREATE AGGREGATE pmed.recommender_from_partials(state bytea) (
     SFUNC = pmed.train_merge_transfn, STYPE = internal, FINALFUNC = pmed.train_merge_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
-    FINALFUNC_MODIFY = READ_WRITE, PARALLEL = SAFE);
+    PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.recommender_from_partials(bytea) IS
     'the same as pmed.train_from_partials(state), under the name it had for cf / content / interactions states';

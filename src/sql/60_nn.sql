@@ -22,7 +22,6 @@ COMMENT ON FUNCTION pmed.cnn_train_finalfn(internal) IS
 CREATE AGGREGATE pmed.cnn_train(float8[], anyelement) (
     SFUNC = pmed.cnn_train_transfn, STYPE = internal,
     FINALFUNC = pmed.cnn_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -32,7 +31,6 @@ COMMENT ON AGGREGATE pmed.cnn_train(float8[], anyelement) IS
 CREATE AGGREGATE pmed.cnn_train(float8[], anyelement, jsonb) (
     SFUNC = pmed.cnn_train_transfn, STYPE = internal,
     FINALFUNC = pmed.cnn_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -41,7 +39,7 @@ COMMENT ON AGGREGATE pmed.cnn_train(float8[], anyelement, jsonb) IS
 
 CREATE AGGREGATE pmed.cnn_train_partial(float8[], anyelement) (
     SFUNC = pmed.cnn_train_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -50,7 +48,7 @@ COMMENT ON AGGREGATE pmed.cnn_train_partial(float8[], anyelement) IS
 
 CREATE AGGREGATE pmed.cnn_train_partial(float8[], anyelement, jsonb) (
     SFUNC = pmed.cnn_train_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -75,7 +73,6 @@ COMMENT ON FUNCTION pmed.rnn_train_finalfn(internal) IS
 CREATE AGGREGATE pmed.rnn_train(float8[], anyelement) (
     SFUNC = pmed.rnn_train_transfn, STYPE = internal,
     FINALFUNC = pmed.rnn_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -85,7 +82,6 @@ COMMENT ON AGGREGATE pmed.rnn_train(float8[], anyelement) IS
 CREATE AGGREGATE pmed.rnn_train(float8[], anyelement, jsonb) (
     SFUNC = pmed.rnn_train_transfn, STYPE = internal,
     FINALFUNC = pmed.rnn_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -94,7 +90,7 @@ COMMENT ON AGGREGATE pmed.rnn_train(float8[], anyelement, jsonb) IS
 
 CREATE AGGREGATE pmed.rnn_train_partial(float8[], anyelement) (
     SFUNC = pmed.rnn_train_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -103,7 +99,7 @@ COMMENT ON AGGREGATE pmed.rnn_train_partial(float8[], anyelement) IS
 
 CREATE AGGREGATE pmed.rnn_train_partial(float8[], anyelement, jsonb) (
     SFUNC = pmed.rnn_train_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
