@@ -70,6 +70,7 @@ typedef struct SiteCache
 	SiteSlot	slot[CACHE_SLOTS];
 	double	   *features;		/* per-row feature buffer */
 	int			features_len;
+	void	   *named;			/* named features: predict_named.c's cache */
 } SiteCache;
 
 const char *
@@ -335,9 +336,15 @@ const double *
 pmed_features_arg(FunctionCallInfo fcinfo, int argno, const PmedModel *m)
 {
 	SiteCache  *cache = site_cache(fcinfo);
-	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(argno);
-	int			n = pmed_feature_array_length(arr);
+	ArrayType  *arr;
+	int			n;
 	int			p = (int) m->schema.n_features;
+
+	/* a model of named features takes them (jsonb or a row), never float8[] */
+	if (unlikely(m->encoding != NULL))
+		return pmed_named_features_arg(fcinfo, argno, m, &cache->named, NULL);
+	arr = PG_GETARG_ARRAYTYPE_P(argno);
+	n = pmed_feature_array_length(arr);
 
 	if (n != p)
 		ereport(ERROR,
