@@ -19,6 +19,16 @@
 #include "named_features.h"
 
 PG_FUNCTION_INFO_V1(explain_named);
+PG_FUNCTION_INFO_V1(predict_named);
+PG_FUNCTION_INFO_V1(predict_label_named);
+PG_FUNCTION_INFO_V1(predict_proba_named);
+PG_FUNCTION_INFO_V1(predict_proba_label_named);
+
+/* predict.c's functions, which reach pmed_named_features_arg for these models */
+extern Datum predict(PG_FUNCTION_ARGS);
+extern Datum predict_label(PG_FUNCTION_ARGS);
+extern Datum predict_proba(PG_FUNCTION_ARGS);
+extern Datum predict_proba_label(PG_FUNCTION_ARGS);
 
 typedef struct NamedCache
 {
@@ -91,8 +101,51 @@ named_model(FunctionCallInfo fcinfo, const char *function, const PmedFamily **fa
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("this model takes float8[] features, not named features"),
-				 errdetail("It was trained on a float8[] column.")));
+				 errdetail("It was trained on a float8[] column."),
+				 errhint("Train it from jsonb or a row to score jsonb or rows.")));
 	return m;
+}
+
+/*
+ * The jsonb and record forms of predict, predict_label and predict_proba:
+ * the model must have an encoding (else the argument would be read as a
+ * float8[]), then the float8[] functions run, whose feature argument
+ * (pmed_features_arg) encodes the named values.
+ */
+Datum
+predict_named(PG_FUNCTION_ARGS)
+{
+	const PmedFamily *family;
+
+	named_model(fcinfo, "pmed.predict", &family);
+	return predict(fcinfo);
+}
+
+Datum
+predict_label_named(PG_FUNCTION_ARGS)
+{
+	const PmedFamily *family;
+
+	named_model(fcinfo, "pmed.predict_label", &family);
+	return predict_label(fcinfo);
+}
+
+Datum
+predict_proba_named(PG_FUNCTION_ARGS)
+{
+	const PmedFamily *family;
+
+	named_model(fcinfo, "pmed.predict_proba", &family);
+	return predict_proba(fcinfo);
+}
+
+Datum
+predict_proba_label_named(PG_FUNCTION_ARGS)
+{
+	const PmedFamily *family;
+
+	named_model(fcinfo, "pmed.predict_proba", &family);
+	return predict_proba_label(fcinfo);
 }
 
 /*

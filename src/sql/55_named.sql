@@ -163,19 +163,19 @@ COMMENT ON AGGREGATE pmed.train_partial(jsonb, anyelement, jsonb) IS
     'the partial training state of these rows (a jsonb object of named values), as bytes to merge with pmed.train_from_partials';
 
 CREATE FUNCTION pmed.predict(model bytea, features jsonb) RETURNS float8
-    AS 'MODULE_PATHNAME', 'predict' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'predict_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.predict(bytea, jsonb) IS
     'predicted value or class as a number, from a jsonb object of named values encoded as the model learned';
 CREATE FUNCTION pmed.predict_label(model bytea, features jsonb) RETURNS text
-    AS 'MODULE_PATHNAME', 'predict_label' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'predict_label_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.predict_label(bytea, jsonb) IS
     'predicted class label as text, from a jsonb object of named values';
 CREATE FUNCTION pmed.predict_proba(model bytea, features jsonb) RETURNS float8
-    AS 'MODULE_PATHNAME', 'predict_proba' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'predict_proba_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.predict_proba(bytea, jsonb) IS
     'probability of the positive class (binary classifiers), from a jsonb object of named values';
 CREATE FUNCTION pmed.predict_proba(model bytea, features jsonb, label text) RETURNS float8
-    AS 'MODULE_PATHNAME', 'predict_proba_label' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'predict_proba_label_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.predict_proba(bytea, jsonb, text) IS
     'probability of the given class, from a jsonb object of named values';
 CREATE FUNCTION pmed.explain(model bytea, features jsonb,
@@ -340,19 +340,19 @@ COMMENT ON AGGREGATE pmed.train_partial(record, anyelement, jsonb) IS
     'the partial training state of these rows (a composite row of named values), as bytes to merge with pmed.train_from_partials';
 
 CREATE FUNCTION pmed.predict(model bytea, features record) RETURNS float8
-    AS 'MODULE_PATHNAME', 'predict' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'predict_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.predict(bytea, record) IS
     'predicted value or class as a number, from a composite row of named values encoded as the model learned';
 CREATE FUNCTION pmed.predict_label(model bytea, features record) RETURNS text
-    AS 'MODULE_PATHNAME', 'predict_label' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'predict_label_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.predict_label(bytea, record) IS
     'predicted class label as text, from a composite row of named values';
 CREATE FUNCTION pmed.predict_proba(model bytea, features record) RETURNS float8
-    AS 'MODULE_PATHNAME', 'predict_proba' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'predict_proba_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.predict_proba(bytea, record) IS
     'probability of the positive class (binary classifiers), from a composite row of named values';
 CREATE FUNCTION pmed.predict_proba(model bytea, features record, label text) RETURNS float8
-    AS 'MODULE_PATHNAME', 'predict_proba_label' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'predict_proba_label_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.predict_proba(bytea, record, text) IS
     'probability of the given class, from a composite row of named values';
 CREATE FUNCTION pmed.explain(model bytea, features record,
