@@ -28,7 +28,7 @@ extern void pmed_report(const PmedError *err) pg_attribute_noreturn();
 /* ---- options (options.c) ---- */
 
 /* Keys every training aggregate accepts besides its own. */
-#define PMED_COMMON_OPTION_KEYS "seed", "feature_names", "positive", "task", "min_category_count"
+#define PMED_COMMON_OPTION_KEYS "seed", "feature_names", "positive", "task"
 
 /* ERROR 22023 for a key not in accepted (NULL-terminated); lists them. */
 extern void pmed_options_check_keys(Jsonb *options, const char *const *accepted,

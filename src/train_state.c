@@ -186,7 +186,21 @@ state_parse_options(TrainState *st, Jsonb *options)
 	const PmedFamily *f = st->family;
 	PmedCommonParams *c = &st->common;
 
-	if (f != &rows_family)
+	if (f != &rows_family && st->raw_rows != NULL)
+	{
+		/* named features: the family's keys and min_category_count */
+		int			n = 0;
+		const char **keys;
+
+		while (f->option_keys[n] != NULL)
+			n++;
+		keys = palloc(sizeof(char *) * (n + 2));
+		memcpy(keys, f->option_keys, sizeof(char *) * n);
+		keys[n] = "min_category_count";
+		keys[n + 1] = NULL;
+		pmed_options_check_keys(options, keys, f->name);
+	}
+	else if (f != &rows_family)
 		pmed_options_check_keys(options, f->option_keys, f->name);
 	memset(c, 0, sizeof(*c));
 	c->seed = pmed_option_seed(options);
