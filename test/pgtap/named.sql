@@ -9,7 +9,7 @@
 -- (NULL in 1,350 rows) and mgus.  Left out: futime and chapter, which give
 -- the outcome away (chapter is the cause of death, NULL exactly for the living).
 BEGIN;
-SELECT plan(20);
+SELECT plan(21);
 
 \i data/flchain/load.sql
 
@@ -86,6 +86,11 @@ SET LOCAL max_parallel_workers_per_gather = 2;
 SELECT is((SELECT pmed.model_info(pmed.forest_train(j, death, '{"seed": 1}'))->>'parameters_crc32c' FROM nf_fl WHERE pmed.fold(id, 5) <> 0),
           (SELECT pmed.model_info(forest_j)->>'parameters_crc32c' FROM nf_m),
           'forest from jsonb: the same parameters in a parallel plan');
+SELECT is((SELECT pmed.model_info(pmed.forest_train(r, f.death, '{"seed": 1}'))->>'parameters_crc32c' FROM nf_fl f,
+                  LATERAL (SELECT f.age, f.sex, f.sample_yr, f.kappa, f.lambda, f.flc_grp, f.creatinine, f.mgus) r
+           WHERE pmed.fold(id, 5) <> 0),
+          (SELECT pmed.model_info(forest_j)->>'parameters_crc32c' FROM nf_m),
+          'forest from composite rows (anonymous record type in the workers): the same parameters in a parallel plan');
 SELECT is((SELECT pmed.model_info(pmed.svm_train(j, death, '{"kernel": "linear", "probability": true}'))->>'parameters_crc32c' FROM nf_fl WHERE pmed.fold(id, 5) <> 0),
           (SELECT pmed.model_info(svm_j)->>'parameters_crc32c' FROM nf_m),
           'SVM from jsonb: the same parameters in a parallel plan');
