@@ -92,6 +92,14 @@ FROM nf_models, nf_patients p,
      pmed.explain(svm, x) e
 WHERE p.id <= 3;
 
+-- a linear SVM's explanation sums to its decision value (svm_decision, also from named values)
+SELECT count(*) AS patients,
+       count(*) FILTER (WHERE abs(s - pmed.svm_decision(l.m, to_jsonb(p))) < 1e-9
+                          AND pmed.svm_decision(l.m, to_jsonb(p)) = pmed.svm_decision(l.m, x)) AS linear_svm_sums_to_decision
+FROM (SELECT pmed.svm_train(to_jsonb(p) - '{id,died}'::text[], died, '{"kernel": "linear"}') AS m FROM nf_patients p) l,
+     nf_patients p, LATERAL (SELECT p.age, p.creatinine, p.sex, p.ward, p.smoker, p.admitted, p.dx) x,
+     LATERAL (SELECT sum(contribution) AS s FROM pmed.explain(l.m, to_jsonb(p))) e;
+
 -- feature_importance per input column.
 SELECT feature, name, importance > 0 AS used FROM nf_models, pmed.feature_importance(forest_jsonb) ORDER BY feature;
 

@@ -23,12 +23,14 @@ PG_FUNCTION_INFO_V1(predict_named);
 PG_FUNCTION_INFO_V1(predict_label_named);
 PG_FUNCTION_INFO_V1(predict_proba_named);
 PG_FUNCTION_INFO_V1(predict_proba_label_named);
+PG_FUNCTION_INFO_V1(svm_decision_named);
 
 /* predict.c's functions, which reach pmed_named_features_arg for these models */
 extern Datum predict(PG_FUNCTION_ARGS);
 extern Datum predict_label(PG_FUNCTION_ARGS);
 extern Datum predict_proba(PG_FUNCTION_ARGS);
 extern Datum predict_proba_label(PG_FUNCTION_ARGS);
+extern Datum svm_decision(PG_FUNCTION_ARGS);
 
 typedef struct NamedCache
 {
@@ -146,6 +148,15 @@ predict_proba_label_named(PG_FUNCTION_ARGS)
 
 	named_model(fcinfo, "pmed.predict_proba", &family);
 	return predict_proba_label(fcinfo);
+}
+
+Datum
+svm_decision_named(PG_FUNCTION_ARGS)
+{
+	const PmedFamily *family;
+
+	named_model(fcinfo, "pmed.svm_decision", &family);
+	return svm_decision(fcinfo);
 }
 
 /*

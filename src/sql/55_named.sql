@@ -362,3 +362,11 @@ CREATE FUNCTION pmed.explain(model bytea, features record,
 COMMENT ON FUNCTION pmed.explain(bytea, record) IS
     'per-input-column contributions to one prediction from a composite row of named values (one-hot and multi-hot parts summed); row 0 (base_value) is the expected output';
 
+CREATE FUNCTION pmed.svm_decision(model bytea, features jsonb) RETURNS float8
+    AS 'MODULE_PATHNAME', 'svm_decision_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.svm_decision(bytea, jsonb) IS
+    'SVM decision value (what explain decomposes), from a jsonb object of named values';
+CREATE FUNCTION pmed.svm_decision(model bytea, features record) RETURNS float8
+    AS 'MODULE_PATHNAME', 'svm_decision_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.svm_decision(bytea, record) IS
+    'SVM decision value (what explain decomposes), from a composite row of named values';
