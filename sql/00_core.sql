@@ -84,8 +84,8 @@ FROM (VALUES ('a'), ('b'), ('c')) t(y);
 -- NULL in, NULL out (STRICT); other types are refused by the parser, and
 -- integer arrays are accepted through the implicit cast.
 SELECT pmed.predict(NULL, ARRAY[1, 2]::float8[]) IS NULL AS null_model,
-       pmed.predict(model, NULL) IS NULL AS null_features,
-       pmed.predict_label(NULL, NULL) IS NULL AS both_null,
+       pmed.predict(model, NULL::float8[]) IS NULL AS null_features,
+       pmed.predict_label(NULL, NULL::float8[]) IS NULL AS both_null,
        pmed.model_info(NULL) IS NULL AS null_info,
        (SELECT count(*) FROM pmed.explain(NULL, ARRAY[1]::float8[])) AS explain_rows
 FROM m;

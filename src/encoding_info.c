@@ -66,7 +66,7 @@ push_member_number(JsonbParseState **st, const char *key, double x)
 	push_number(st, WJB_VALUE, x);
 }
 
-static void
+static JsonbValue *
 push_encoding(JsonbParseState **st, const PmedEncoding *enc, int max_levels)
 {
 	pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
@@ -106,7 +106,7 @@ push_encoding(JsonbParseState **st, const PmedEncoding *enc, int max_levels)
 		pushJsonbValue(st, WJB_END_OBJECT, NULL);
 	}
 	pushJsonbValue(st, WJB_END_ARRAY, NULL);
-	pushJsonbValue(st, WJB_END_OBJECT, NULL);
+	return pushJsonbValue(st, WJB_END_OBJECT, NULL);
 }
 
 Jsonb *
@@ -114,8 +114,7 @@ pmed_encoding_info(const PmedEncoding *enc, int max_levels)
 {
 	JsonbParseState *st = NULL;
 
-	push_encoding(&st, enc, max_levels);
-	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_DONE, NULL));
+	return JsonbValueToJsonb(push_encoding(&st, enc, max_levels));
 }
 
 /* One element of a jsonb[] or composite array as a row of named values. */

@@ -70,6 +70,7 @@ typedef struct SiteCache
 	SiteSlot	slot[CACHE_SLOTS];
 	double	   *features;		/* per-row feature buffer */
 	int			features_len;
+	void	   *named;			/* named features: predict_named.c's cache */
 } SiteCache;
 
 const char *
@@ -343,8 +344,12 @@ pmed_features_arg(FunctionCallInfo fcinfo, int argno, const PmedModel *m)
 	if (m->kind == PMED_KIND_CNN || m->kind == PMED_KIND_RNN)
 		return pmed_nn_input_arg(fcinfo, argno, m);
 	cache = site_cache(fcinfo);
+	/* a model of named features takes them (jsonb or a row), never float8[] */
+	if (unlikely(m->encoding != NULL))
+		return pmed_named_features_arg(fcinfo, argno, m, &cache->named, NULL);
 	arr = PG_GETARG_ARRAYTYPE_P(argno);
 	n = pmed_feature_array_length(arr);
+
 	if (n != p)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -85,6 +85,7 @@ typedef struct PmedCommonParams
 	char	   *positive;		/* "positive", or NULL */
 	int			n_feature_names;
 	char	  **feature_names;	/* "feature_names", or NULL */
+	int			min_category_count; /* named features: "min_category_count", 0 = default */
 } PmedCommonParams;
 
 /*
@@ -240,6 +241,18 @@ extern void pmed_require_kind(const PmedModel *m, const char *function, int n_ki
  * The buffer is reused per call (lives in fn_extra).
  */
 extern const double *pmed_features_arg(FunctionCallInfo fcinfo, int argno, const PmedModel *m);
+
+/*
+ * Named features (predict_named.c): argument argno (jsonb or a composite
+ * row) encoded with the model's encoding into a buffer kept in *cachep (in
+ * fn_mcxt); a float8[] argument is ERROR 22023.  When values is not NULL
+ * it gets the decoded row (PmedFeatureRow *, for explain).
+ */
+extern const double *pmed_named_features_arg(FunctionCallInfo fcinfo, int argno,
+											 const PmedModel *m, void **cachep, void *values);
+
+/* feature_importance of a named-feature model: per input column (predict_named.c). */
+extern void pmed_named_importance(FunctionCallInfo fcinfo, const PmedModel *m, const double *dense);
 
 /* Class text of a class index, and the index of a label text (-1 if none). */
 extern int	pmed_class_index(const PmedModel *m, const char *label);

@@ -178,12 +178,18 @@ explain(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	const PmedFamily *family;
 	const PmedModel *m = supervised_model(fcinfo, "pmed.explain", &family);
-	const double *x = pmed_features_arg(fcinfo, 1, m);
+	const double *x;
 	int			p = (int) m->schema.n_features;
 	double	   *contrib = palloc0(sizeof(double) * p);
 	double		base = 0;
 	char		buf[32];
 
+	if (m->encoding != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this model takes named features (jsonb or a row), not float8[]"),
+				 errdetail("It was trained on named features and encodes them itself.")));
+	x = pmed_features_arg(fcinfo, 1, m);
 	if (m->kind == PMED_KIND_CNN || m->kind == PMED_KIND_RNN)
 		return pmed_nn_explain_rows(fcinfo, m, x);
 	if (family->explain == NULL)
@@ -235,6 +241,12 @@ feature_importance(PG_FUNCTION_ARGS)
 				 errmsg("%s models have no feature importance", family->name),
 				 errhint("Use pmed.explain for per-prediction contributions.")));
 	family->importance(m, importance);
+	if (m->encoding != NULL)
+	{
+		/* named features: per input column */
+		pmed_named_importance(fcinfo, m, importance);
+		return (Datum) 0;
+	}
 
 	InitMaterializedSRF(fcinfo, 0);
 	for (int j = 0; j < p; j++)

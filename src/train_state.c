@@ -33,6 +33,7 @@
 #include "utils/memutils.h"
 
 #include "core/nn.h"
+#include "named_features.h"
 
 /* Chunks start at this many rows and double up to CHUNK_MAX_BYTES of features. */
 #define CHUNK_MIN_ROWS		1024
@@ -82,6 +83,9 @@ typedef struct TrainState
 	TrainChunk *head;
 	TrainChunk *tail;
 	StringInfoData arena;		/* text labels, NUL-terminated */
+	/* named features (jsonb or a composite row): n_features = 0 then */
+	PmedRowStore *raw_rows;		/* the raw rows, row i = label i; NULL for float8[] */
+	PmedRecordPlan *plan;		/* composite rows: per row type */
 } TrainState;
 
 static const char *const task_choices[] = {"classification", "regression", NULL};
@@ -208,12 +212,27 @@ state_parse_options(TrainState *st, Jsonb *options)
 	const PmedFamily *f = st->family;
 	PmedCommonParams *c = &st->common;
 
-	if (f != &rows_family)
+	if (f != &rows_family && st->raw_rows != NULL)
+	{
+		/* named features: the family's keys and min_category_count */
+		int			n = 0;
+		const char **keys;
+
+		while (f->option_keys[n] != NULL)
+			n++;
+		keys = palloc(sizeof(char *) * (n + 2));
+		memcpy(keys, f->option_keys, sizeof(char *) * n);
+		keys[n] = "min_category_count";
+		keys[n + 1] = NULL;
+		pmed_options_check_keys(options, keys, f->name);
+	}
+	else if (f != &rows_family)
 		pmed_options_check_keys(options, f->option_keys, f->name);
 	memset(c, 0, sizeof(*c));
 	c->seed = pmed_option_seed(options);
 	c->positive = pmed_option_string(options, "positive");
 	c->feature_names = pmed_option_text_array(options, "feature_names", &c->n_feature_names);
+	c->min_category_count = pmed_option_int(options, "min_category_count", 0, 1, 1000000000);
 	if (has_column(f, PMED_COL_LABEL))
 	{
 		c->task = resolve_task(options, st->label_kind, f);
@@ -261,7 +280,8 @@ chunk_new(TrainState *st)
 		switch (f->columns[i])
 		{
 			case PMED_COL_FEATURES:
-				c->x = palloc_extended(sizeof(double) * c->cap * p, MCXT_ALLOC_HUGE);
+				if (st->n_features > 0) /* 0: named features, in st->raw_rows */
+					c->x = palloc_extended(sizeof(double) * c->cap * p, MCXT_ALLOC_HUGE);
 				break;
 			case PMED_COL_LABEL:
 				if (st->label_kind == PMED_LABEL_TEXT)
@@ -436,6 +456,90 @@ read_complete_features(ArrayType *arr, int n, int64 item, double *dst)
 	}
 }
 
+/* ---- named features (jsonb or a composite row) ---- */
+
+static bool
+named_features_type(Oid type)
+{
+	return type == JSONBOID || type == RECORDOID || type_is_rowtype(type);
+}
+
+/*
+ * Decode the row's named values (in the per-row context) and append them
+ * to the raw-row store (in the aggregate context: the store grows there).
+ */
+static void
+named_features_add(FunctionCallInfo fcinfo, TrainState *st, int argno, MemoryContext aggcontext)
+{
+	PmedFeatureRow row;
+	PmedError	err = {0};
+	MemoryContext old;
+
+	if (get_fn_expr_argtype(fcinfo->flinfo, argno) == JSONBOID)
+		pmed_features_from_jsonb(PG_GETARG_JSONB_P(argno), &row);
+	else
+		pmed_features_from_record(PG_GETARG_HEAPTUPLEHEADER(argno), &st->plan, aggcontext, &row);
+	old = MemoryContextSwitchTo(aggcontext);
+	if (pmed_rowstore_add(st->raw_rows, row.values, row.n, &err) != PMED_OK)
+		pmed_report(&err);
+	MemoryContextSwitchTo(old);
+}
+
+/* Check that named and float8[] features do not meet, and min_category_count. */
+static void
+named_features_check(const TrainState *st)
+{
+	if (st->raw_rows == NULL && st->common.min_category_count != 0)
+		pmed_option_error("min_category_count",
+						  "It applies to named features (jsonb or a row), not to float8[] features.");
+	if (st->raw_rows != NULL && st->common.feature_names != NULL)
+		pmed_option_error("feature_names",
+						  "Named features (jsonb or a row) carry their names.");
+}
+
+/*
+ * Final: learn the encoding from the raw rows (freed afterwards) and fill
+ * the dense matrix in row-store order; *enc gets the encoding.
+ */
+static double *
+named_features_encode(TrainState *st, const PmedFamily *family, PmedEncoding **enc)
+{
+	PmedEncodeParams params = {0};
+	PmedError	err = {0};
+	int64		n = st->n_rows;
+	double	   *x;
+
+	params.min_category_count = st->common.min_category_count > 0 ?
+		st->common.min_category_count : PMED_ENC_DEFAULT_MIN_COUNT;
+	params.mode = PMED_ENC_ONEHOT;	/* forests too: categories one-hot */
+	if (pmed_rowstore_rows(st->raw_rows) != n)
+		elog(ERROR, "named-feature rows do not match the labels");
+	if (pmed_encoding_learn(st->raw_rows, &params, enc, &err) != PMED_OK)
+		pmed_report(&err);
+	if ((*enc)->n_dense == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no feature has a value in any training row")));
+	if (n * (int64) (*enc)->n_dense > MAX_TRAIN_VALUES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("training set too large"),
+				 errdetail("%lld rows of %u encoded columns exceed %lld feature values.",
+						   (long long) n, (*enc)->n_dense, (long long) MAX_TRAIN_VALUES)));
+	x = palloc_extended(sizeof(double) * Max(n * (int64) (*enc)->n_dense, 1), MCXT_ALLOC_HUGE);
+	for (int64 at = 0; at < n; at += 4096)
+	{
+		int64		k = Min(4096, n - at);
+
+		if (pmed_encoding_encode_store(*enc, st->raw_rows, at, k, x + (size_t) at * (*enc)->n_dense,
+									   &err) != PMED_OK)
+			pmed_report(&err);
+		CHECK_FOR_INTERRUPTS();
+	}
+	(void) family;
+	return x;
+}
+
 /* ---- transition ---- */
 
 Datum
@@ -481,6 +585,11 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 
 		old = MemoryContextSwitchTo(aggcontext);
 		st = state_create(family, label_arg > 0 ? label_kind_for_type(label_type) : PMED_LABEL_NONE);
+		if (features_arg > 0 && named_features_type(get_fn_expr_argtype(fcinfo->flinfo, features_arg)))
+		{
+			st->raw_rows = pmed_rowstore_new();
+			st->n_features = 0;
+		}
 		state_parse_options(st, options);
 		if (options != NULL)
 		{
@@ -512,7 +621,9 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 			PG_RETURN_POINTER(st);
 		}
 
-	if (features_arg > 0 && seq_col != 0)
+	if (features_arg > 0 && st->raw_rows != NULL)
+		named_features_add(fcinfo, st, features_arg, aggcontext);
+	else if (features_arg > 0 && seq_col != 0)
 		seq = pmed_sequence_array(PG_GETARG_ARRAYTYPE_P(features_arg), seq_col == PMED_COL_SIGNAL,
 								  PMED_NN_MAX_STEPS, PMED_NN_MAX_FEATURES, &seq_steps, &width);
 	else if (features_arg > 0)
@@ -636,6 +747,17 @@ state_append(TrainState *dst, const TrainState *src)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine training rows with labels of different types")));
 
+	if ((dst->raw_rows == NULL) != (src->raw_rows == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine training rows of named features with float8[] features")));
+	if (dst->raw_rows != NULL)
+	{
+		PmedError	err = {0};
+
+		if (pmed_rowstore_merge(dst->raw_rows, src->raw_rows, &err) != PMED_OK)
+			pmed_report(&err);
+	}
 	for (TrainChunk *c = src->head; c != NULL; c = c->next)
 	{
 		int64		sx_at = 0;
@@ -676,6 +798,11 @@ state_like(const TrainState *src)
 	TrainState *st = state_create(src->family, src->label_kind);
 
 	adopt_options(st, src);
+	if (src->raw_rows != NULL)
+	{
+		st->raw_rows = pmed_rowstore_new();
+		st->n_features = 0;
+	}
 	return st;
 }
 
@@ -851,6 +978,11 @@ state_serialize(const TrainState *st)
 		}
 		CHECK_FOR_INTERRUPTS();
 	}
+	/* named features: the raw rows */
+	pmed_put_u8(&w, st->raw_rows != NULL);
+	pmed_put_i32(&w, st->common.min_category_count);
+	if (st->raw_rows)
+		pmed_rowstore_write(&w, st->raw_rows);
 	pmed_put_u32(&w, pmed_crc32c(0, w.buf, w.len));
 	if (w.len > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
@@ -934,7 +1066,8 @@ state_deserialize(const char *data, size_t len)
 		(has_column(f, PMED_COL_LABEL) != (label_kind != PMED_LABEL_NONE)) ||
 		n_rows < 0 || n_rows > MAX_TRAIN_ROWS || skipped < 0 || has_options > 1 ||
 		(has_width(f) ?
-		 (p < -1 || p == 0 || p > PMED_MAX_FEATURES || (p == -1 && n_rows > 0)) : p != 0))
+		 (p < -1 || (p == 0 && !has_column(f, PMED_COL_FEATURES)) || p > PMED_MAX_FEATURES ||
+		  (p == -1 && n_rows > 0)) : p != 0))
 		deserial_fail(&r, "bad header");
 
 	st = state_create(f, (PmedLabelKind) label_kind);
@@ -985,11 +1118,11 @@ state_deserialize(const char *data, size_t len)
 
 	/* Each row takes at least this many bytes. */
 	for (int i = 0; i < f->n_columns; i++)
-		row_bytes += f->columns[i] == PMED_COL_FEATURES ? (int64) Max(p, 1) * 8 :
+		row_bytes += f->columns[i] == PMED_COL_FEATURES ? (int64) Max(p, 0) * 8 :
 			(f->columns[i] == PMED_COL_SIGNAL || f->columns[i] == PMED_COL_SEQUENCE) ?
 			4 + (int64) Max(p, 1) * 8 :
 			(f->columns[i] == PMED_COL_LABEL && label_kind == PMED_LABEL_TEXT) ? 4 : 8;
-	if (n_rows > 0 && (uint64) n_rows > r.left / (uint64) row_bytes)
+	if (n_rows > 0 && (uint64) n_rows > r.left / (uint64) Max(row_bytes, 1))
 		deserial_fail(&r, "truncated");
 
 	for (int64 i = 0; i < n_rows; i++)
@@ -1060,6 +1193,27 @@ state_deserialize(const char *data, size_t len)
 			deserial_fail(&r, "bad weight");
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
+	}
+	/* named features: present exactly when the width is 0 */
+	{
+		uint8		has_named;
+		int32		min_count;
+
+		if (!pmed_get_u8(&r, &has_named) || !pmed_get_i32(&r, &min_count))
+			deserial_fail(&r, NULL);
+		if (has_named != (has_column(f, PMED_COL_FEATURES) && p == 0) || min_count < 0 ||
+			min_count > 1000000000)
+			deserial_fail(&r, "bad named-feature header");
+		st->common.min_category_count = min_count;
+		if (has_named)
+		{
+			st->raw_rows = pmed_rowstore_read(&r);
+			if (st->raw_rows == NULL)
+				deserial_fail(&r, NULL);
+			if (pmed_rowstore_rows(st->raw_rows) != n_rows)
+				deserial_fail(&r, "named-feature rows do not match the labels");
+			st->n_features = 0;
+		}
 	}
 	if (!pmed_reader_done(&r))
 		deserial_fail(&r, NULL);
@@ -1412,6 +1566,7 @@ train_final(TrainState *st, const PmedFamily *family, bool consume)
 	double	   *y;
 	uint32	   *text_off;
 	bytea	   *result;
+	PmedEncoding *enc = NULL;
 
 	if (st->consumed)
 		state_consumed_error();
@@ -1440,8 +1595,20 @@ train_final(TrainState *st, const PmedFamily *family, bool consume)
 		st->parsed = true;
 	}
 
+	named_features_check(st);
 	t0 = pmed_now_seconds();
 	gather_columns(st, consume, &set, &y, &text_off);
+	if (st->raw_rows != NULL)
+	{
+		pfree((double *) set.x);
+		set.x = named_features_encode(st, family, &enc);
+		set.n_features = enc->n_dense;
+		if (consume)
+		{
+			pmed_rowstore_free(st->raw_rows);
+			st->raw_rows = NULL;
+		}
+	}
 	schema.n_features = set.n_features;
 	schema.positive = -1;
 	schema.rows_used = st->n_rows;
@@ -1464,6 +1631,12 @@ train_final(TrainState *st, const PmedFamily *family, bool consume)
 							  psprintf("It names %d features but the rows have %d.",
 									   st->common.n_feature_names, set.n_features));
 		schema.feature_names = st->common.feature_names;
+	}
+	if (enc != NULL)
+	{
+		schema.feature_names = palloc(sizeof(char *) * enc->n_dense);
+		for (uint32 j = 0; j < enc->n_dense; j++)
+			schema.feature_names[j] = pmed_encoding_dense_name(enc, j);
 	}
 	set.common = &st->common;
 	set.params = st->params;
@@ -1489,7 +1662,7 @@ train_final(TrainState *st, const PmedFamily *family, bool consume)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("model too large: %zu bytes", algo.len),
 				 errdetail("A pmed model must stay under 1 GB.")));
-	if (pmed_model_encode(&out, family->kind, &schema, meta.buf, &algo, &err) != PMED_OK)
+	if (pmed_model_encode_named(&out, family->kind, &schema, meta.buf, enc, &algo, &err) != PMED_OK)
 		pmed_report(&err);
 
 	MemoryContextSwitchTo(caller);

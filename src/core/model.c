@@ -2,6 +2,7 @@
  * model.c - schema section and whole-model encoding shared by all families.
  */
 #include "model.h"
+#include "encoding.h"
 
 #include <string.h>
 
@@ -86,6 +87,14 @@ PmedStatus
 pmed_model_encode(PmedWriter *out, PmedModelKind kind, const PmedSchema *schema,
 				  const char *meta_json, const PmedWriter *algo, PmedError *err)
 {
+	return pmed_model_encode_named(out, kind, schema, meta_json, NULL, algo, err);
+}
+
+PmedStatus
+pmed_model_encode_named(PmedWriter *out, PmedModelKind kind, const PmedSchema *schema,
+						const char *meta_json, const PmedEncoding *enc,
+						const PmedWriter *algo, PmedError *err)
+{
 	size_t		mark;
 
 	pmed_writer_init(out);
@@ -96,6 +105,12 @@ pmed_model_encode(PmedWriter *out, PmedModelKind kind, const PmedSchema *schema,
 	mark = pmed_begin_section(out, PMED_TAG_META);
 	pmed_put_bytes(out, meta_json, strlen(meta_json));
 	pmed_end_section(out, mark);
+	if (enc != NULL)
+	{
+		mark = pmed_begin_section(out, PMED_TAG_ENCODING);
+		pmed_encoding_write(out, enc);
+		pmed_end_section(out, mark);
+	}
 	mark = pmed_begin_section(out, PMED_TAG_ALGO);
 	pmed_put_bytes(out, algo->buf, algo->len);
 	pmed_end_section(out, mark);
@@ -129,6 +144,24 @@ pmed_model_decode_common(const void *data, size_t len, PmedModel *m,
 		return pmed_fail(err, PMED_ERR_CORRUPT, "invalid pmed model: metadata contains a zero byte");
 	m->meta_json = pmed_alloc(section.left + 1);
 	memcpy(m->meta_json, section.p, section.left);
+
+	/* optional: the encoding of named features */
+	if (c.payload.left >= 4 && c.payload.p[0] == (PMED_TAG_ENCODING & 0xFF) &&
+		memcmp(c.payload.p, "ENCD", 4) == 0)
+	{
+		if (!pmed_get_section(&c.payload, PMED_TAG_ENCODING, &section))
+			return err->status;
+		m->encoding = pmed_encoding_read(&section);
+		if (m->encoding == NULL)
+		{
+			if (err->status == PMED_OK)
+				pmed_fail(err, PMED_ERR_CORRUPT, "invalid pmed model: bad encoding section");
+			return err->status;
+		}
+		if (m->encoding->n_dense != m->schema.n_features)
+			return pmed_fail(err, PMED_ERR_CORRUPT,
+							 "invalid pmed model: encoding width does not match the schema");
+	}
 
 	if (!pmed_get_section(&c.payload, PMED_TAG_ALGO, algo))
 		return err->status;

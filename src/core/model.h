@@ -75,6 +75,11 @@ typedef struct PmedModel
 	const uint8_t *recal_bytes;	/* its contents, or NULL when absent */
 	size_t		recal_len;
 	struct PmedRecalibration *recal;	/* decoded by pmed_model_decode, or NULL */
+	/*
+	 * Named features (encoding.h): the ENCD section, or NULL for a model
+	 * trained on float8[] features.
+	 */
+	struct PmedEncoding *encoding;
 } PmedModel;
 
 /*
@@ -83,6 +88,14 @@ typedef struct PmedModel
  */
 PmedStatus	pmed_model_encode(PmedWriter *out, PmedModelKind kind, const PmedSchema *schema,
 							  const char *meta_json, const PmedWriter *algo, PmedError *err);
+
+/*
+ * The same with an ENCD section (the encoding of named features; NULL
+ * writes none) between META and ALGO.
+ */
+PmedStatus	pmed_model_encode_named(PmedWriter *out, PmedModelKind kind, const PmedSchema *schema,
+									const char *meta_json, const struct PmedEncoding *enc,
+									const PmedWriter *algo, PmedError *err);
 
 /*
  * Open a model up to its family payload: on success *algo is a reader over
