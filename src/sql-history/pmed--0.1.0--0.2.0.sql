@@ -33,14 +33,12 @@ COMMENT ON FUNCTION pmed.baseline_train_finalfn(internal) IS
 CREATE OR REPLACE AGGREGATE pmed.baseline_train(float8[], anyelement) (
     SFUNC = pmed.baseline_train_transfn, STYPE = internal,
     FINALFUNC = pmed.baseline_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.baseline_train(float8[], anyelement, jsonb) (
     SFUNC = pmed.baseline_train_transfn, STYPE = internal,
     FINALFUNC = pmed.baseline_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -94,13 +92,13 @@ COMMENT ON FUNCTION pmed.train_partial_finalfn(internal) IS
     'final function of pmed.train_partial and every pmed.<family>_train_partial: the serialized training state';
 CREATE OR REPLACE AGGREGATE pmed.train_partial(float8[], anyelement) (
     SFUNC = pmed.train_partial_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.train_partial(float8[], anyelement, jsonb) (
     SFUNC = pmed.train_partial_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -119,13 +117,12 @@ COMMENT ON FUNCTION pmed.train_merge_finalfn(internal) IS
 CREATE OR REPLACE AGGREGATE pmed.train_from_partials(partial bytea, family text) (
     SFUNC = pmed.train_merge_transfn, STYPE = internal,
     FINALFUNC = pmed.train_merge_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_from_partials(bytea, text) IS
     'merge partial training states (from pmed.train_partial, on any server) and train a baseline, svm or forest model';
 CREATE OR REPLACE AGGREGATE pmed.baseline_train_partial(float8[], anyelement) (
     SFUNC = pmed.baseline_train_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -133,7 +130,7 @@ COMMENT ON AGGREGATE pmed.baseline_train_partial(float8[], anyelement) IS
     'partial baseline_train state of these rows, as bytea, for pmed.train_from_partials(state)';
 CREATE OR REPLACE AGGREGATE pmed.baseline_train_partial(float8[], anyelement, jsonb) (
     SFUNC = pmed.baseline_train_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -629,6 +626,79 @@ ORDER BY e.ord
 $$;
 COMMENT ON FUNCTION pmed.calibration_points(jsonb) IS
 'the bins of a pmed.calibration_curve value as rows (bin, lower, upper, mean_predicted, observed_rate, count), in bin order';
+CREATE OR REPLACE FUNCTION pmed.recal_features_transfn(internal, bytea, float8[], boolean)
+RETURNS internal AS 'MODULE_PATHNAME', 'recal_features_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.recal_features_transfn(internal, bytea, float8[], boolean) IS
+'transition function of pmed.recalibrate (internal)';
+CREATE OR REPLACE FUNCTION pmed.recal_features_transfn(internal, bytea, float8[], boolean, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'recal_features_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.recal_features_transfn(internal, bytea, float8[], boolean, jsonb) IS
+'transition function of pmed.recalibrate (internal)';
+CREATE OR REPLACE FUNCTION pmed.recal_score_transfn(internal, bytea, float8, boolean)
+RETURNS internal AS 'MODULE_PATHNAME', 'recal_score_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.recal_score_transfn(internal, bytea, float8, boolean) IS
+'transition function of pmed.recalibrate (internal)';
+CREATE OR REPLACE FUNCTION pmed.recal_score_transfn(internal, bytea, float8, boolean, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'recal_score_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.recal_score_transfn(internal, bytea, float8, boolean, jsonb) IS
+'transition function of pmed.recalibrate (internal)';
+CREATE OR REPLACE FUNCTION pmed.recal_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'recal_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.recal_combine(internal, internal) IS
+'combine function of pmed.recalibrate (internal)';
+CREATE OR REPLACE FUNCTION pmed.recal_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'recal_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.recal_serialize(internal) IS
+'serialize function of pmed.recalibrate (internal)';
+CREATE OR REPLACE FUNCTION pmed.recal_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'recal_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.recal_deserialize(bytea, internal) IS
+'deserialize function of pmed.recalibrate (internal)';
+CREATE OR REPLACE FUNCTION pmed.recal_final(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'recal_final'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.recal_final(internal) IS
+'final function of pmed.recalibrate (internal); VOLATILE like the training finals: the model records when it was recalibrated';
+CREATE OR REPLACE AGGREGATE pmed.recalibrate(model bytea, features float8[], positive boolean) (
+	SFUNC = pmed.recal_features_transfn, STYPE = internal, FINALFUNC = pmed.recal_final,
+	COMBINEFUNC = pmed.recal_combine,
+	SERIALFUNC = pmed.recal_serialize, DESERIALFUNC = pmed.recal_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.recalibrate(bytea, float8[], boolean) IS
+'copy of a binary classifier (the same model in every row) with its probabilities recalibrated by Platt''s method on these rows'' features and outcomes';
+CREATE OR REPLACE AGGREGATE pmed.recalibrate(model bytea, features float8[], positive boolean, options jsonb) (
+	SFUNC = pmed.recal_features_transfn, STYPE = internal, FINALFUNC = pmed.recal_final,
+	COMBINEFUNC = pmed.recal_combine,
+	SERIALFUNC = pmed.recal_serialize, DESERIALFUNC = pmed.recal_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.recalibrate(bytea, float8[], boolean, jsonb) IS
+'copy of a binary classifier with its probabilities recalibrated on these rows; options: method ("platt" | "isotonic"), max_steps (isotonic, default 1000)';
+CREATE OR REPLACE AGGREGATE pmed.recalibrate(model bytea, score float8, positive boolean) (
+	SFUNC = pmed.recal_score_transfn, STYPE = internal, FINALFUNC = pmed.recal_final,
+	COMBINEFUNC = pmed.recal_combine,
+	SERIALFUNC = pmed.recal_serialize, DESERIALFUNC = pmed.recal_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.recalibrate(bytea, float8, boolean) IS
+'copy of a binary classifier recalibrated by Platt''s method from precomputed scores: the model''s own pmed.predict_proba of each row (the model must not be recalibrated already)';
+CREATE OR REPLACE AGGREGATE pmed.recalibrate(model bytea, score float8, positive boolean, options jsonb) (
+	SFUNC = pmed.recal_score_transfn, STYPE = internal, FINALFUNC = pmed.recal_final,
+	COMBINEFUNC = pmed.recal_combine,
+	SERIALFUNC = pmed.recal_serialize, DESERIALFUNC = pmed.recal_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.recalibrate(bytea, float8, boolean, jsonb) IS
+'copy of a binary classifier recalibrated from precomputed scores (the model''s own probabilities); options: method ("platt" | "isotonic"), max_steps';
+CREATE OR REPLACE FUNCTION pmed.remove_recalibration(model bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'remove_recalibration'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.remove_recalibration(bytea) IS
+'the model without its recalibration section (byte for byte the model as trained); unchanged when it has none';
 CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(internal, float8[], anyelement) RETURNS internal
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
@@ -644,14 +714,12 @@ COMMENT ON FUNCTION pmed.svm_train_finalfn(internal) IS
 CREATE OR REPLACE AGGREGATE pmed.svm_train(float8[], anyelement) (
     SFUNC = pmed.svm_train_transfn, STYPE = internal,
     FINALFUNC = pmed.svm_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.svm_train(float8[], anyelement, jsonb) (
     SFUNC = pmed.svm_train_transfn, STYPE = internal,
     FINALFUNC = pmed.svm_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -661,7 +729,7 @@ COMMENT ON AGGREGATE pmed.svm_train(float8[], anyelement, jsonb) IS
     'train an SVM classifier with options: kernel (rbf | linear), C, gamma (number | "scale"), standardize, class_weight ("balanced"), tol, max_iter, probability, seed, feature_names, positive';
 CREATE OR REPLACE AGGREGATE pmed.svm_train_partial(float8[], anyelement) (
     SFUNC = pmed.svm_train_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -669,7 +737,7 @@ COMMENT ON AGGREGATE pmed.svm_train_partial(float8[], anyelement) IS
     'partial svm_train state of these rows, as bytea, for pmed.train_from_partials(state)';
 CREATE OR REPLACE AGGREGATE pmed.svm_train_partial(float8[], anyelement, jsonb) (
     SFUNC = pmed.svm_train_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -694,14 +762,12 @@ COMMENT ON FUNCTION pmed.forest_train_finalfn(internal) IS
 CREATE OR REPLACE AGGREGATE pmed.forest_train(float8[], anyelement) (
     SFUNC = pmed.forest_train_transfn, STYPE = internal,
     FINALFUNC = pmed.forest_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.forest_train(float8[], anyelement, jsonb) (
     SFUNC = pmed.forest_train_transfn, STYPE = internal,
     FINALFUNC = pmed.forest_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -711,7 +777,7 @@ COMMENT ON AGGREGATE pmed.forest_train(float8[], anyelement, jsonb) IS
     'train a random forest with options (trees, max_depth, min_leaf, mtry, sample_fraction, replace, importance, seed, feature_names, positive, task)';
 CREATE OR REPLACE AGGREGATE pmed.forest_train_partial(float8[], anyelement) (
     SFUNC = pmed.forest_train_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -719,7 +785,7 @@ COMMENT ON AGGREGATE pmed.forest_train_partial(float8[], anyelement) IS
     'partial forest_train state of these rows, as bytea, for pmed.train_from_partials(state)';
 CREATE OR REPLACE AGGREGATE pmed.forest_train_partial(float8[], anyelement, jsonb) (
     SFUNC = pmed.forest_train_transfn, STYPE = internal,
-    FINALFUNC = pmed.train_partial_finalfn,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
     SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
@@ -749,17 +815,14 @@ COMMENT ON FUNCTION pmed.cf_train_finalfn(internal) IS
     'final function of pmed.cf_train: sorts the (patient, item, weight) rows, fits and encodes';
 CREATE OR REPLACE AGGREGATE pmed.cf_train(patient bigint, item bigint) (
     SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.cf_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.cf_train(patient bigint, item bigint, weight float8) (
     SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.cf_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.cf_train(patient bigint, item bigint, weight float8, options jsonb) (
     SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.cf_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cf_train(bigint, bigint) IS
@@ -782,12 +845,10 @@ COMMENT ON FUNCTION pmed.content_train_finalfn(internal) IS
     'final function of pmed.content_train: builds the normalised item profiles';
 CREATE OR REPLACE AGGREGATE pmed.content_train(item bigint, features float8[]) (
     SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.content_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.content_train(item bigint, features float8[], options jsonb) (
     SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.content_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.content_train(bigint, float8[]) IS
@@ -805,7 +866,6 @@ COMMENT ON FUNCTION pmed.interactions_train_finalfn(internal) IS
 CREATE OR REPLACE AGGREGATE pmed.interactions_train(drug_a bigint, drug_b bigint) (
     SFUNC = pmed.interactions_train_transfn, STYPE = internal,
     FINALFUNC = pmed.interactions_train_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.interactions_train(bigint, bigint) IS
@@ -831,15 +891,15 @@ CREATE OR REPLACE FUNCTION pmed.train_merge_transfn(internal, bytea) RETURNS int
 COMMENT ON FUNCTION pmed.train_merge_transfn(internal, bytea) IS
     'transition function of pmed.train_from_partials(state): validates and merges one partial state';
 CREATE OR REPLACE AGGREGATE pmed.cf_train_partial(patient bigint, item bigint) (
-    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.cf_train_partial(patient bigint, item bigint, weight float8) (
-    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.cf_train_partial(patient bigint, item bigint, weight float8, options jsonb) (
-    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cf_train_partial(bigint, bigint) IS
@@ -849,11 +909,11 @@ COMMENT ON AGGREGATE pmed.cf_train_partial(bigint, bigint, float8) IS
 COMMENT ON AGGREGATE pmed.cf_train_partial(bigint, bigint, float8, jsonb) IS
     'partial cf_train state of these rows, as bytea, for pmed.recommender_from_partials';
 CREATE OR REPLACE AGGREGATE pmed.content_train_partial(item bigint, features float8[]) (
-    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.content_train_partial(item bigint, features float8[], options jsonb) (
-    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.content_train_partial(bigint, float8[]) IS
@@ -861,23 +921,455 @@ COMMENT ON AGGREGATE pmed.content_train_partial(bigint, float8[]) IS
 COMMENT ON AGGREGATE pmed.content_train_partial(bigint, float8[], jsonb) IS
     'partial content_train state of these rows, as bytea, for pmed.recommender_from_partials';
 CREATE OR REPLACE AGGREGATE pmed.interactions_train_partial(drug_a bigint, drug_b bigint) (
-    SFUNC = pmed.interactions_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn,
+    SFUNC = pmed.interactions_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
     DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.interactions_train_partial(bigint, bigint) IS
     'partial interactions_train state of these rows, as bytea, for pmed.recommender_from_partials';
 CREATE OR REPLACE AGGREGATE pmed.train_from_partials(partial bytea) (
     SFUNC = pmed.train_merge_transfn, STYPE = internal, FINALFUNC = pmed.train_merge_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
-    FINALFUNC_MODIFY = READ_WRITE, PARALLEL = SAFE);
+    PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_from_partials(bytea) IS
     'merge partial training states of one model family (from any pmed.<family>_train_partial, on any server) and train the model of all their rows';
 CREATE OR REPLACE AGGREGATE pmed.recommender_from_partials(state bytea) (
     SFUNC = pmed.train_merge_transfn, STYPE = internal, FINALFUNC = pmed.train_merge_finalfn,
-    FINALFUNC_MODIFY = READ_WRITE,
-    FINALFUNC_MODIFY = READ_WRITE, PARALLEL = SAFE);
+    PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.recommender_from_partials(bytea) IS
     'the same as pmed.train_from_partials(state), under the name it had for cf / content / interactions states';
+CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(internal, jsonb, anyelement) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, jsonb, anyelement) IS
+    'transition function of pmed.baseline_train';
+CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(internal, jsonb, anyelement, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, jsonb, anyelement, jsonb) IS
+    'transition function of pmed.baseline_train';
+CREATE OR REPLACE AGGREGATE pmed.baseline_train(jsonb, anyelement) (
+    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.baseline_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.baseline_train(jsonb, anyelement) IS
+    'train a baseline model on a jsonb object of named values: class priors (classification) or the mean (regression); the features are named values';
+CREATE OR REPLACE AGGREGATE pmed.baseline_train_partial(jsonb, anyelement) (
+    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.baseline_train_partial(jsonb, anyelement) IS
+    'partial baseline_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
+CREATE OR REPLACE AGGREGATE pmed.baseline_train(jsonb, anyelement, jsonb) (
+    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.baseline_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.baseline_train(jsonb, anyelement, jsonb) IS
+    'train a baseline model on a jsonb object of named values with options (min_category_count and the float8[] forms): class priors (classification) or the mean (regression); the features are named values';
+CREATE OR REPLACE AGGREGATE pmed.baseline_train_partial(jsonb, anyelement, jsonb) (
+    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.baseline_train_partial(jsonb, anyelement, jsonb) IS
+    'partial baseline_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
+CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(internal, jsonb, anyelement) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.svm_train_transfn(internal, jsonb, anyelement) IS
+    'transition function of pmed.svm_train';
+CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(internal, jsonb, anyelement, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.svm_train_transfn(internal, jsonb, anyelement, jsonb) IS
+    'transition function of pmed.svm_train';
+CREATE OR REPLACE AGGREGATE pmed.svm_train(jsonb, anyelement) (
+    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.svm_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.svm_train(jsonb, anyelement) IS
+    'train a support vector machine on a jsonb object of named values: categories one-hot and standardized with the rest';
+CREATE OR REPLACE AGGREGATE pmed.svm_train_partial(jsonb, anyelement) (
+    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.svm_train_partial(jsonb, anyelement) IS
+    'partial svm_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
+CREATE OR REPLACE AGGREGATE pmed.svm_train(jsonb, anyelement, jsonb) (
+    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.svm_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.svm_train(jsonb, anyelement, jsonb) IS
+    'train a support vector machine on a jsonb object of named values with options (min_category_count and the float8[] forms): categories one-hot and standardized with the rest';
+CREATE OR REPLACE AGGREGATE pmed.svm_train_partial(jsonb, anyelement, jsonb) (
+    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.svm_train_partial(jsonb, anyelement, jsonb) IS
+    'partial svm_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
+CREATE OR REPLACE FUNCTION pmed.forest_train_transfn(internal, jsonb, anyelement) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.forest_train_transfn(internal, jsonb, anyelement) IS
+    'transition function of pmed.forest_train';
+CREATE OR REPLACE FUNCTION pmed.forest_train_transfn(internal, jsonb, anyelement, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.forest_train_transfn(internal, jsonb, anyelement, jsonb) IS
+    'transition function of pmed.forest_train';
+CREATE OR REPLACE AGGREGATE pmed.forest_train(jsonb, anyelement) (
+    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.forest_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.forest_train(jsonb, anyelement) IS
+    'train a random forest on a jsonb object of named values: categories one-hot, NULLs routed by learned default directions';
+CREATE OR REPLACE AGGREGATE pmed.forest_train_partial(jsonb, anyelement) (
+    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.forest_train_partial(jsonb, anyelement) IS
+    'partial forest_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
+CREATE OR REPLACE AGGREGATE pmed.forest_train(jsonb, anyelement, jsonb) (
+    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.forest_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.forest_train(jsonb, anyelement, jsonb) IS
+    'train a random forest on a jsonb object of named values with options (min_category_count and the float8[] forms): categories one-hot, NULLs routed by learned default directions';
+CREATE OR REPLACE AGGREGATE pmed.forest_train_partial(jsonb, anyelement, jsonb) (
+    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.forest_train_partial(jsonb, anyelement, jsonb) IS
+    'partial forest_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
+CREATE OR REPLACE FUNCTION pmed.train_partial_transfn(internal, jsonb, anyelement) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_partial_transfn(internal, jsonb, anyelement) IS
+    'transition function of pmed.train_partial';
+CREATE OR REPLACE AGGREGATE pmed.train_partial(jsonb, anyelement) (
+    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.train_partial(jsonb, anyelement) IS
+    'the partial training state of these rows (a jsonb object of named values), as bytes to merge with pmed.train_from_partials';
+CREATE OR REPLACE FUNCTION pmed.train_partial_transfn(internal, jsonb, anyelement, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_partial_transfn(internal, jsonb, anyelement, jsonb) IS
+    'transition function of pmed.train_partial';
+CREATE OR REPLACE AGGREGATE pmed.train_partial(jsonb, anyelement, jsonb) (
+    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.train_partial(jsonb, anyelement, jsonb) IS
+    'the partial training state of these rows (a jsonb object of named values), as bytes to merge with pmed.train_from_partials';
+CREATE OR REPLACE FUNCTION pmed.predict(model bytea, features jsonb) RETURNS float8
+    AS 'MODULE_PATHNAME', 'predict_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.predict(bytea, jsonb) IS
+    'predicted value or class as a number, from a jsonb object of named values encoded as the model learned';
+CREATE OR REPLACE FUNCTION pmed.predict_label(model bytea, features jsonb) RETURNS text
+    AS 'MODULE_PATHNAME', 'predict_label_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.predict_label(bytea, jsonb) IS
+    'predicted class label as text, from a jsonb object of named values';
+CREATE OR REPLACE FUNCTION pmed.predict_proba(model bytea, features jsonb) RETURNS float8
+    AS 'MODULE_PATHNAME', 'predict_proba_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.predict_proba(bytea, jsonb) IS
+    'probability of the positive class (binary classifiers), from a jsonb object of named values';
+CREATE OR REPLACE FUNCTION pmed.predict_proba(model bytea, features jsonb, label text) RETURNS float8
+    AS 'MODULE_PATHNAME', 'predict_proba_label_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.predict_proba(bytea, jsonb, text) IS
+    'probability of the given class, from a jsonb object of named values';
+CREATE OR REPLACE FUNCTION pmed.explain(model bytea, features jsonb,
+    OUT feature int, OUT name text, OUT value text, OUT contribution float8)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'explain_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 31;
+COMMENT ON FUNCTION pmed.explain(bytea, jsonb) IS
+    'per-input-column contributions to one prediction from a jsonb object of named values (one-hot and multi-hot parts summed); row 0 (base_value) is the expected output';
+CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(internal, record, anyelement) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, record, anyelement) IS
+    'transition function of pmed.baseline_train';
+CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(internal, record, anyelement, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, record, anyelement, jsonb) IS
+    'transition function of pmed.baseline_train';
+CREATE OR REPLACE AGGREGATE pmed.baseline_train(record, anyelement) (
+    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.baseline_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.baseline_train(record, anyelement) IS
+    'train a baseline model on a composite row of named values: class priors (classification) or the mean (regression); the features are named values';
+CREATE OR REPLACE AGGREGATE pmed.baseline_train_partial(record, anyelement) (
+    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.baseline_train_partial(record, anyelement) IS
+    'partial baseline_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
+CREATE OR REPLACE AGGREGATE pmed.baseline_train(record, anyelement, jsonb) (
+    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.baseline_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.baseline_train(record, anyelement, jsonb) IS
+    'train a baseline model on a composite row of named values with options (min_category_count and the float8[] forms): class priors (classification) or the mean (regression); the features are named values';
+CREATE OR REPLACE AGGREGATE pmed.baseline_train_partial(record, anyelement, jsonb) (
+    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.baseline_train_partial(record, anyelement, jsonb) IS
+    'partial baseline_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
+CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(internal, record, anyelement) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.svm_train_transfn(internal, record, anyelement) IS
+    'transition function of pmed.svm_train';
+CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(internal, record, anyelement, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.svm_train_transfn(internal, record, anyelement, jsonb) IS
+    'transition function of pmed.svm_train';
+CREATE OR REPLACE AGGREGATE pmed.svm_train(record, anyelement) (
+    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.svm_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.svm_train(record, anyelement) IS
+    'train a support vector machine on a composite row of named values: categories one-hot and standardized with the rest';
+CREATE OR REPLACE AGGREGATE pmed.svm_train_partial(record, anyelement) (
+    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.svm_train_partial(record, anyelement) IS
+    'partial svm_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
+CREATE OR REPLACE AGGREGATE pmed.svm_train(record, anyelement, jsonb) (
+    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.svm_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.svm_train(record, anyelement, jsonb) IS
+    'train a support vector machine on a composite row of named values with options (min_category_count and the float8[] forms): categories one-hot and standardized with the rest';
+CREATE OR REPLACE AGGREGATE pmed.svm_train_partial(record, anyelement, jsonb) (
+    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.svm_train_partial(record, anyelement, jsonb) IS
+    'partial svm_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
+CREATE OR REPLACE FUNCTION pmed.forest_train_transfn(internal, record, anyelement) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.forest_train_transfn(internal, record, anyelement) IS
+    'transition function of pmed.forest_train';
+CREATE OR REPLACE FUNCTION pmed.forest_train_transfn(internal, record, anyelement, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.forest_train_transfn(internal, record, anyelement, jsonb) IS
+    'transition function of pmed.forest_train';
+CREATE OR REPLACE AGGREGATE pmed.forest_train(record, anyelement) (
+    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.forest_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.forest_train(record, anyelement) IS
+    'train a random forest on a composite row of named values: categories one-hot, NULLs routed by learned default directions';
+CREATE OR REPLACE AGGREGATE pmed.forest_train_partial(record, anyelement) (
+    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.forest_train_partial(record, anyelement) IS
+    'partial forest_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
+CREATE OR REPLACE AGGREGATE pmed.forest_train(record, anyelement, jsonb) (
+    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.forest_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.forest_train(record, anyelement, jsonb) IS
+    'train a random forest on a composite row of named values with options (min_category_count and the float8[] forms): categories one-hot, NULLs routed by learned default directions';
+CREATE OR REPLACE AGGREGATE pmed.forest_train_partial(record, anyelement, jsonb) (
+    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.forest_train_partial(record, anyelement, jsonb) IS
+    'partial forest_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
+CREATE OR REPLACE FUNCTION pmed.train_partial_transfn(internal, record, anyelement) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_partial_transfn(internal, record, anyelement) IS
+    'transition function of pmed.train_partial';
+CREATE OR REPLACE AGGREGATE pmed.train_partial(record, anyelement) (
+    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.train_partial(record, anyelement) IS
+    'the partial training state of these rows (a composite row of named values), as bytes to merge with pmed.train_from_partials';
+CREATE OR REPLACE FUNCTION pmed.train_partial_transfn(internal, record, anyelement, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_partial_transfn(internal, record, anyelement, jsonb) IS
+    'transition function of pmed.train_partial';
+CREATE OR REPLACE AGGREGATE pmed.train_partial(record, anyelement, jsonb) (
+    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.train_partial(record, anyelement, jsonb) IS
+    'the partial training state of these rows (a composite row of named values), as bytes to merge with pmed.train_from_partials';
+CREATE OR REPLACE FUNCTION pmed.predict(model bytea, features record) RETURNS float8
+    AS 'MODULE_PATHNAME', 'predict_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.predict(bytea, record) IS
+    'predicted value or class as a number, from a composite row of named values encoded as the model learned';
+CREATE OR REPLACE FUNCTION pmed.predict_label(model bytea, features record) RETURNS text
+    AS 'MODULE_PATHNAME', 'predict_label_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.predict_label(bytea, record) IS
+    'predicted class label as text, from a composite row of named values';
+CREATE OR REPLACE FUNCTION pmed.predict_proba(model bytea, features record) RETURNS float8
+    AS 'MODULE_PATHNAME', 'predict_proba_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.predict_proba(bytea, record) IS
+    'probability of the positive class (binary classifiers), from a composite row of named values';
+CREATE OR REPLACE FUNCTION pmed.predict_proba(model bytea, features record, label text) RETURNS float8
+    AS 'MODULE_PATHNAME', 'predict_proba_label_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.predict_proba(bytea, record, text) IS
+    'probability of the given class, from a composite row of named values';
+CREATE OR REPLACE FUNCTION pmed.explain(model bytea, features record,
+    OUT feature int, OUT name text, OUT value text, OUT contribution float8)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'explain_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 31;
+COMMENT ON FUNCTION pmed.explain(bytea, record) IS
+    'per-input-column contributions to one prediction from a composite row of named values (one-hot and multi-hot parts summed); row 0 (base_value) is the expected output';
+CREATE OR REPLACE FUNCTION pmed.svm_decision(model bytea, features jsonb) RETURNS float8
+    AS 'MODULE_PATHNAME', 'svm_decision_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.svm_decision(bytea, jsonb) IS
+    'SVM decision value (what explain decomposes), from a jsonb object of named values';
+CREATE OR REPLACE FUNCTION pmed.svm_decision(model bytea, features record) RETURNS float8
+    AS 'MODULE_PATHNAME', 'svm_decision_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.svm_decision(bytea, record) IS
+    'SVM decision value (what explain decomposes), from a composite row of named values';
+CREATE OR REPLACE FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement) IS
+    'transition function of pmed.cnn_train';
+CREATE OR REPLACE FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement, jsonb) IS
+    'transition function of pmed.cnn_train';
+CREATE OR REPLACE FUNCTION pmed.cnn_train_finalfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.cnn_train_finalfn(internal) IS
+    'final function of pmed.cnn_train: trains and encodes the network';
+CREATE OR REPLACE AGGREGATE pmed.cnn_train(float8[], anyelement) (
+    SFUNC = pmed.cnn_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.cnn_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.cnn_train(float8[], anyelement) IS
+    'train a 1-D convolutional network on signals (float8[] one channel, or float8[][] channels x samples; NULL = missing sample); classification for boolean, integer and text labels, regression for float and numeric labels';
+CREATE OR REPLACE AGGREGATE pmed.cnn_train(float8[], anyelement, jsonb) (
+    SFUNC = pmed.cnn_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.cnn_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.cnn_train(float8[], anyelement, jsonb) IS
+    'train a 1-D convolutional network on signals (float8[] one channel, or float8[][] channels x samples; NULL = missing sample) with options (filters, kernel_sizes, pooling, pool_type, head, dense, dropout, epochs, batch_size, learning_rate, weight_decay, class_weight, validation_fraction, patience, standardize, seed, feature_names, positive, task)';
+CREATE OR REPLACE AGGREGATE pmed.cnn_train_partial(float8[], anyelement) (
+    SFUNC = pmed.cnn_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.cnn_train_partial(float8[], anyelement) IS
+    'partial cnn_train state of these rows, as bytea, for pmed.train_from_partials(state)';
+CREATE OR REPLACE AGGREGATE pmed.cnn_train_partial(float8[], anyelement, jsonb) (
+    SFUNC = pmed.cnn_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.cnn_train_partial(float8[], anyelement, jsonb) IS
+    'partial cnn_train state of these rows, as bytea, for pmed.train_from_partials(state)';
+CREATE OR REPLACE FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement) IS
+    'transition function of pmed.rnn_train';
+CREATE OR REPLACE FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement, jsonb) IS
+    'transition function of pmed.rnn_train';
+CREATE OR REPLACE FUNCTION pmed.rnn_train_finalfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.rnn_train_finalfn(internal) IS
+    'final function of pmed.rnn_train: trains and encodes the network';
+CREATE OR REPLACE AGGREGATE pmed.rnn_train(float8[], anyelement) (
+    SFUNC = pmed.rnn_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.rnn_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.rnn_train(float8[], anyelement) IS
+    'train a GRU network on sequences (float8[][] steps x features, any number of steps per row; NULL = missing value); classification for boolean, integer and text labels, regression for float and numeric labels';
+CREATE OR REPLACE AGGREGATE pmed.rnn_train(float8[], anyelement, jsonb) (
+    SFUNC = pmed.rnn_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.rnn_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.rnn_train(float8[], anyelement, jsonb) IS
+    'train a GRU network on sequences (float8[][] steps x features, any number of steps per row; NULL = missing value) with options (hidden_size, layers, bidirectional, dense, dropout, epochs, batch_size, learning_rate, weight_decay, class_weight, validation_fraction, patience, standardize, seed, feature_names, positive, task)';
+CREATE OR REPLACE AGGREGATE pmed.rnn_train_partial(float8[], anyelement) (
+    SFUNC = pmed.rnn_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.rnn_train_partial(float8[], anyelement) IS
+    'partial rnn_train state of these rows, as bytea, for pmed.train_from_partials(state)';
+CREATE OR REPLACE AGGREGATE pmed.rnn_train_partial(float8[], anyelement, jsonb) (
+    SFUNC = pmed.rnn_train_transfn, STYPE = internal,
+    FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn,
+    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.rnn_train_partial(float8[], anyelement, jsonb) IS
+    'partial rnn_train state of these rows, as bytea, for pmed.train_from_partials(state)';
+CREATE OR REPLACE FUNCTION pmed.explain_steps(model bytea, input float8[],
+    OUT step int, OUT feature int, OUT name text, OUT value float8, OUT contribution float8)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION pmed.explain_steps(bytea, float8[]) IS
+    'per-step attributions of a cnn or rnn prediction (integrated gradients): one row per step and feature; they sum to the per-feature contributions of pmed.explain';
 DROP FUNCTION pmed.rec_combinefn(internal, internal);
 DROP FUNCTION pmed.rec_deserialfn(bytea, internal);
 DROP FUNCTION pmed.rec_merge_finalfn(internal);
