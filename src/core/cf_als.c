@@ -146,7 +146,8 @@ sweep(double *T, uint32_t n_rows, const uint32_t *ptr, const uint32_t *idx, cons
 	gram(F, n_other, k, G);
 	for (uint32_t r = 0; r < n_rows; r++)
 	{
-		if ((r & 63) == 0)
+		/* a row of thousands of entries costs entries * k * k: check it alone */
+		if ((r & 63) == 0 || ptr[r + 1] - ptr[r] > 1024)
 			pmed_check_interrupts();
 		solve_row(F, G, k, idx + ptr[r], w + ptr[r], ptr[r + 1] - ptr[r],
 				  m->regularization, m->alpha, m->explicit_feedback, wk,
@@ -177,6 +178,8 @@ objective(const PmedCfModel *m, const double *w)
 	{
 		const double *x = m->X + (size_t) u * k;
 
+		if ((u & 1023) == 0)
+			pmed_check_interrupts();
 		for (uint32_t t = m->hist_ptr[u]; t < m->hist_ptr[u + 1]; t++)
 		{
 			const double *y = m->Y + (size_t) m->hist_item[t] * k;

@@ -55,7 +55,7 @@ pmed_cf_canonicalize(PmedCfTriple *t, size_t n)
 	size_t		out = 0;
 
 	pmed_check_interrupts();
-	qsort(t, n, sizeof(PmedCfTriple), triple_cmp);
+	pmed_sort(t, n, sizeof(PmedCfTriple), triple_cmp);
 	pmed_check_interrupts();
 	for (size_t i = 0; i < n; i++)
 	{

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "rng.h"
+#include "util.h"
 
 #define MISSING_BIN		PMED_FOREST_BINS	/* byte value of a missing cell */
 #define HIST_SLOTS		(PMED_FOREST_BINS + 1)
@@ -136,7 +137,7 @@ bin_features(Trainer *t)
 			}
 			v[cnt++] = x;
 		}
-		qsort(v, cnt, sizeof(double), cmp_double);
+		pmed_sort(v, cnt, sizeof(double), cmp_double);
 
 		for (int32_t i = 0; i < cnt;)
 		{
