@@ -88,6 +88,9 @@ pmed_sort_arg(void *base, size_t n, size_t size, pmed_cmp_arg_fn cmp, void *arg)
 
 			while (i < mid && j < hi)
 			{
+				/* the last merges span the whole array: check inside them */
+				if ((k & (SORT_CHECK - 1)) == 0)
+					pmed_check_interrupts();
 				/* equal keys keep their order: the left run first */
 				if (cmp(src + j * size, src + i * size, arg) < 0)
 					sort_copy(&s, dst + (k++) * size, src + (j++) * size);
@@ -98,7 +101,6 @@ pmed_sort_arg(void *base, size_t n, size_t size, pmed_cmp_arg_fn cmp, void *arg)
 				memcpy(dst + k * size, src + i * size, (mid - i) * size);
 			else if (j < hi)
 				memcpy(dst + k * size, src + j * size, (hi - j) * size);
-			sort_tick(&s, hi - lo);
 		}
 		swap = src;
 		src = dst;
