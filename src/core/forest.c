@@ -1246,6 +1246,8 @@ pmed_forest_encode(const PmedForest *f, PmedWriter *w)
 	{
 		const PmedForestNode *nd = &f->nodes[i];
 
+		if ((i & 0xFFFFF) == 0xFFFFF)
+			pmed_check_interrupts();	/* millions of nodes */
 		pmed_put_i32(w, nd->code);
 		pmed_put_i32(w, nd->child);
 		pmed_put_f64(w, nd->code == PMED_FOREST_LEAF ? 0.0 : nd->threshold);
@@ -1321,6 +1323,8 @@ pmed_forest_decode(PmedReader *r, int n_features, int n_classes, PmedError *err)
 	f->cover = pmed_alloc_array((size_t) total, sizeof(double));
 	for (int32_t i = 0; i < f->n_nodes; i++)
 	{
+		if ((i & 0xFFFFF) == 0xFFFFF)
+			pmed_check_interrupts();	/* millions of nodes */
 		if (!pmed_get_i32(r, &f->nodes[i].code) || !pmed_get_i32(r, &f->nodes[i].child) ||
 			!pmed_get_f64(r, &f->nodes[i].threshold) || !pmed_get_f64(r, &f->cover[i]))
 			return NULL;

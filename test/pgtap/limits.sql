@@ -23,8 +23,8 @@ FROM generate_series(1, 30000) i;
 SELECT isnt(pmed.baseline_train(f, y), NULL, 'a training with the default budget works') FROM lim_rows;
 
 -- ---- the setting is documented ----
-SELECT is((SELECT (unit, context, vartype, boot_val, min_val) FROM pg_settings WHERE name = 'pmed.max_training_memory'),
-          ROW('kB', 'user', 'integer', '4194304', '0')::record,
+SELECT is((SELECT concat_ws(' ', unit, context, vartype, boot_val, min_val) FROM pg_settings WHERE name = 'pmed.max_training_memory'),
+          'kB user integer 4194304 0',
           'pmed.max_training_memory: kB, settable by any user, default 4 GB, 0 = no limit');
 SELECT ok((SELECT short_desc <> '' AND extra_desc <> '' FROM pg_settings WHERE name = 'pmed.max_training_memory'),
           'pmed.max_training_memory is described in pg_settings');
