@@ -84,6 +84,7 @@ cf item_knn|SELECT length(pmed.cf_train(patient, item)) FROM cf
 cf als|SELECT length(pmed.cf_train(patient, item, 1.0, '{"method": "als", "factors": 64, "iterations": 1000}')) FROM cf
 content|SELECT length(pmed.content_train(i, ARRAY[i % 1000, i % 7, i % 13, i % 17]::float8[])) FROM generate_series(1, 4000000) i
 interactions|SELECT length(pmed.interactions_train(i % 4999, (i * 7) % 5003)) FROM generate_series(1, 6000000) i
+evaluation (auc_ci)|SELECT pmed.auc_ci(sin(i * 0.37) + (i % 3 = 0)::int * 0.5, i % 3 = 0) FROM generate_series(1, 4000000) i
 EOF
 )
 # The neural families, when this build has them.
