@@ -109,13 +109,32 @@ pmed_training_budget_begin(MemoryContext state_context, MemoryContext work)
 	budget_context[1] = state_context;
 }
 
+/* Zeroing is done in steps of this many bytes, checking for interrupts. */
+#define ZERO_STEP	((size_t) 4 * 1024 * 1024)
+
 static void *
 pg_alloc(size_t size)
 {
+	char	   *p;
+
 	if (budget_context[0] != NULL)
 		pmed_training_memory_check(NULL, size, "the model's working memory");
-	return MemoryContextAllocExtended(CurrentMemoryContext, size ? size : 1,
-									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	if (size < ZERO_STEP)
+		return MemoryContextAllocExtended(CurrentMemoryContext, size ? size : 1,
+										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
+	/*
+	 * Zeroing fresh memory faults its pages in: hundreds of ms for tens of
+	 * MB on a loaded virtual machine.  Zero it step by step, so a cancel is
+	 * not held up.
+	 */
+	p = MemoryContextAllocExtended(CurrentMemoryContext, size, MCXT_ALLOC_HUGE);
+	for (size_t off = 0; off < size; off += ZERO_STEP)
+	{
+		CHECK_FOR_INTERRUPTS();
+		memset(p + off, 0, Min(ZERO_STEP, size - off));
+	}
+	return p;
 }
 
 static void *

@@ -1063,6 +1063,9 @@ permute_rows(double *x, int p, const int64 *perm, int64 n)
 			}
 			memcpy(x + (size_t) k * p, x + (size_t) j * p, sizeof(double) * p);
 			k = j;
+			/* one cycle may span every row */
+			if ((k & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
 		}
 		if ((s & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -1123,8 +1126,12 @@ gather_columns(TrainState *st, bool consume, PmedTrainSet *set, double **y, uint
 	for (TrainChunk *c = st->head, *next; c != NULL; c = next)
 	{
 		next = c->next;
-		if (x)
-			memcpy(x + (size_t) at * p, c->x, sizeof(double) * c->n * p);
+		/* a chunk is up to 64 MB: copy it in steps (page faults are slow) */
+		for (Size off = 0, len = sizeof(double) * c->n * p; x && off < len; off += 4 * 1024 * 1024)
+		{
+			CHECK_FOR_INTERRUPTS();
+			memcpy((char *) (x + (size_t) at * p) + off, (char *) c->x + off, Min(len - off, 4 * 1024 * 1024));
+		}
 		if (*y)
 			memcpy(*y + at, c->y, sizeof(double) * c->n);
 		if (*text_off)

@@ -114,11 +114,19 @@ run_timeout() {
 run_cancel_backend() {
 	local delay=$1 query=$2 out cancel_at ended state
 	out=$(mktemp)
-	psql -X -At -F ' ' -d $DB -c "SET max_parallel_workers_per_gather = 0" -c "SET application_name = 'pmed_cancel_victim'" \
+	PGAPPNAME=pmed_cancel_victim psql -X -At -F ' ' -d $DB -c "SET max_parallel_workers_per_gather = 0" \
 		-c "SELECT state, ended FROM cancel_probe(\$q\$$query\$q\$)" >"$out" 2>&1 &
 	local victim=$!
-	# (the victim's pid first: pg_cancel_backend must not see other rows)
+	# Wait until the victim runs the probe (at most 10 s), then delay ms, then
+	# cancel it (its pid first: pg_cancel_backend must not see other rows).
 	cancel_at=$(psql -X -At -F ' ' -d $DB <<-SQL
+		DO \$\$ BEGIN
+		    FOR i IN 1 .. 1000 LOOP
+		        EXIT WHEN EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'pmed_cancel_victim'
+		                          AND state = 'active' AND query LIKE '%cancel_probe%');
+		        PERFORM pg_sleep(0.01);
+		    END LOOP;
+		END \$\$;
 		SELECT pg_sleep($delay / 1000.0);
 		WITH v AS MATERIALIZED (SELECT pid FROM pg_stat_activity WHERE application_name = 'pmed_cancel_victim')
 		SELECT extract(epoch FROM clock_timestamp()), pg_cancel_backend(pid) FROM v;
@@ -129,7 +137,7 @@ run_cancel_backend() {
 	state=$(tail -1 "$out" | awk '{print $1}')
 	ended=$(tail -1 "$out" | awk '{print $2}')
 	rm -f "$out"
-	if [ -z "$cancel_at" ] || [ -z "$ended" ]; then
+	if [ -z "$cancel_at" ] || ! [[ "$ended" =~ ^[0-9.]+$ ]]; then
 		echo "${state:-error} -"
 	else
 		echo "$state $(awk -v a="$cancel_at" -v e="$ended" 'BEGIN { printf "%d", (e - a) * 1000 }')"
