@@ -142,13 +142,18 @@ sweep(double *T, uint32_t n_rows, const uint32_t *ptr, const uint32_t *idx, cons
 	  const double *F, uint32_t n_other, const PmedCfModel *m, double *G, Work *wk)
 {
 	uint32_t	k = m->factors;
+	double		work = 0;
 
 	gram(F, n_other, k, G);
 	for (uint32_t r = 0; r < n_rows; r++)
 	{
-		/* a row of thousands of entries costs entries * k * k: check it alone */
-		if ((r & 63) == 0 || ptr[r + 1] - ptr[r] > 1024)
+		/* a row costs about (entries + k) * k * k: check every ~16M of that */
+		work += ((double) (ptr[r + 1] - ptr[r]) + k) * k * k;
+		if (work >= 16e6)
+		{
+			work = 0;
 			pmed_check_interrupts();
+		}
 		solve_row(F, G, k, idx + ptr[r], w + ptr[r], ptr[r + 1] - ptr[r],
 				  m->regularization, m->alpha, m->explicit_feedback, wk,
 				  T + (size_t) r * k);
