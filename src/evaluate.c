@@ -29,6 +29,7 @@
 
 #include "core/evaluate.h"
 #include "core/metrics.h"
+#include "core/util.h"
 
 #define EVAL_DEFAULT_LEVEL		0.95
 #define EVAL_DEFAULT_MAX_POINTS	1000
@@ -433,7 +434,7 @@ eval_sorted_pairs(const EvalList *l, double **a, double **b)
 
 	if (l->n > 0)
 		memcpy(rows, l->v, l->n * 2 * sizeof(double));
-	qsort(rows, l->n, 2 * sizeof(double), pair_cmp);
+	pmed_sort(rows, l->n, 2 * sizeof(double), pair_cmp);
 	*a = MemoryContextAllocHuge(CurrentMemoryContext, Max(l->n, 1) * sizeof(double));
 	*b = MemoryContextAllocHuge(CurrentMemoryContext, Max(l->n, 1) * sizeof(double));
 	for (int64 i = 0; i < l->n; i++)

@@ -275,6 +275,11 @@ extern double *pmed_sequence_array(ArrayType *arr, bool channels_first, int max_
 /* ---- training: row store, state, final skeleton (train_state.c) ---- */
 
 extern Datum pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family);
+
+/* module.c: the memory budget of training (pmed.max_training_memory) */
+extern void pmed_training_memory_check(MemoryContext context, Size request, const char *what);
+extern void pmed_training_budget_begin(MemoryContext state_context, MemoryContext work);
+extern void pmed_training_budget_end(void);
 extern Datum pmed_train_finalfn(FunctionCallInfo fcinfo, const PmedFamily *family);
 
 /* Define the SQL-callable transition and final functions of a family. */

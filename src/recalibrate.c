@@ -20,6 +20,7 @@
 #include "utils/timestamp.h"
 
 #include "core/recalibrate.h"
+#include "core/util.h"
 
 #define RECAL_DEFAULT_MAX_STEPS 1000
 
@@ -402,7 +403,7 @@ recal_final(PG_FUNCTION_ARGS)
 	}
 	rows = palloc_extended(Max(s->n, 1) * sizeof(RecalRow), MCXT_ALLOC_HUGE);
 	memcpy(rows, s->rows, s->n * sizeof(RecalRow));
-	qsort(rows, s->n, sizeof(RecalRow), row_cmp);
+	pmed_sort(rows, s->n, sizeof(RecalRow), row_cmp);
 	CHECK_FOR_INTERRUPTS();
 	p = palloc_extended(Max(s->n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
 	y = palloc_extended(Max(s->n, 1), MCXT_ALLOC_HUGE);

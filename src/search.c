@@ -23,6 +23,7 @@
 #include "core/cf.h"
 #include "core/metrics.h"
 #include "core/rng.h"
+#include "core/util.h"
 
 #define SEARCH_MAX_TRIALS	100
 #define SEARCH_MAX_VALUES	100
@@ -663,7 +664,7 @@ pmed_cf_search_fold_score(const PmedFamily *f, const PmedTrainSet *set,
 	schema.positive = -1;
 	m = fit_and_decode(f, &train, &schema);
 
-	qsort(pairs, n, sizeof(CfPair), cf_pair_cmp);
+	pmed_sort(pairs, n, sizeof(CfPair), cf_pair_cmp);
 	for (int64 i = 0; i < n; i++)	/* distinct pairs */
 		if (i == 0 || cf_pair_cmp(&pairs[i], &pairs[n_pairs - 1]) != 0)
 			pairs[n_pairs++] = pairs[i];

@@ -34,6 +34,7 @@
 
 #include "core/nn.h"
 #include "named_features.h"
+#include "core/util.h"
 
 /* Chunks start at this many rows and double up to CHUNK_MAX_BYTES of features. */
 #define CHUNK_MIN_ROWS		1024
@@ -275,6 +276,9 @@ chunk_new(TrainState *st)
 	int64		max_rows = Max(CHUNK_MIN_ROWS, (int64) (CHUNK_MAX_BYTES / (sizeof(double) * p)));
 
 	c->cap = st->tail ? (int) Min((int64) st->tail->cap * 2, max_rows) : CHUNK_MIN_ROWS;
+	/* pmed.max_training_memory, as rows arrive: features + 4 columns at most */
+	pmed_training_memory_check(GetMemoryChunkContext(st), (Size) c->cap * sizeof(double) * (p + 4),
+							   "the next block of rows");
 	for (int i = 0; i < f->n_columns; i++)
 	{
 		switch (f->columns[i])
@@ -916,12 +920,43 @@ valid_text(const char *s)
 	return pg_verifymbstr(s, strlen(s), true);
 }
 
+/*
+ * The bytes the rows of a serialized state take (at least): computed before
+ * serializing, so a state past the 1 GB a bytea can hold fails with a clear
+ * error before any of it is written.
+ */
+static double
+state_rows_bytes(const TrainState *st)
+{
+	const PmedFamily *f = st->family;
+	double		per_row = 0;
+
+	for (int i = 0; i < f->n_columns; i++)
+	{
+		if (f->columns[i] == PMED_COL_FEATURES)
+			per_row += sizeof(double) * (double) Max(st->n_features, 0);
+		else if (f->columns[i] != PMED_COL_LABEL || st->label_kind != PMED_LABEL_TEXT)
+			per_row += 8;
+	}
+	/* text labels: each row's string is in the arena, NUL-terminated */
+	return per_row * (double) st->n_rows + (double) st->arena.len;
+}
+
 static bytea *
 state_serialize(const TrainState *st)
 {
 	const PmedFamily *f = st->family;
 	PmedWriter	w;
 	int			p = st->n_features;
+	double		need = state_rows_bytes(st);
+
+	if (need > (double) (MaxAllocSize - VARHDRSZ - 4096))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("partial training state too large to ship: %.0f MB", need / (1024.0 * 1024)),
+				 errdetail("The %lld rows of this partial state (one parallel worker's, or one pmed.*_train_partial call's) need %.0f MB serialized; a serialized state must stay under 1 GB.",
+						   (long long) st->n_rows, need / (1024.0 * 1024)),
+				 errhint("Split the rows into smaller partial states (GROUP BY a bucket, or sample the rows), or train without parallel aggregation (SET max_parallel_workers_per_gather = 0).")));
 
 	pmed_writer_init(&w);
 	pmed_put_u32(&w, STATE_MAGIC);
@@ -1302,6 +1337,9 @@ permute_rows(double *x, int p, const int64 *perm, int64 n)
 			}
 			memcpy(x + (size_t) k * p, x + (size_t) j * p, sizeof(double) * p);
 			k = j;
+			/* one cycle may span every row */
+			if ((k & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
 		}
 		if ((s & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -1344,6 +1382,9 @@ gather_columns(TrainState *st, bool consume, PmedTrainSet *set, double **y, uint
 
 	*y = NULL;
 	*text_off = NULL;
+	/* consumed, the row store is freed as fast as the copy grows */
+	pmed_training_memory_check(NULL, consume ? 0 : sizeof(double) * (Size) n * (p + 1),
+							   "a dense copy of the rows");
 	if (seq_column(f) != 0)
 	{
 		seq_len = palloc_extended(sizeof(int32) * Max(n, 1), MCXT_ALLOC_HUGE);
@@ -1369,8 +1410,12 @@ gather_columns(TrainState *st, bool consume, PmedTrainSet *set, double **y, uint
 	for (TrainChunk *c = st->head, *next; c != NULL; c = next)
 	{
 		next = c->next;
-		if (x)
-			memcpy(x + (size_t) at * p, c->x, sizeof(double) * c->n * p);
+		/* a chunk is up to 64 MB: copy it in steps (page faults are slow) */
+		for (Size off = 0, len = sizeof(double) * c->n * p; x && off < len; off += 4 * 1024 * 1024)
+		{
+			CHECK_FOR_INTERRUPTS();
+			memcpy((char *) (x + (size_t) at * p) + off, (char *) c->x + off, Min(len - off, 4 * 1024 * 1024));
+		}
 		if (*y)
 			memcpy(*y + at, c->y, sizeof(double) * c->n);
 		if (*text_off)
@@ -1438,7 +1483,7 @@ canonical_supervised(TrainState *st, PmedTrainSet *set, double *y, uint32 *text_
 
 	for (int64 i = 0; i < n; i++)
 		perm[i] = i;
-	qsort_arg(perm, n, sizeof(int64), compare_rows, &arg);
+	pmed_sort_arg(perm, n, sizeof(int64), compare_rows, &arg);
 	CHECK_FOR_INTERRUPTS();
 
 	if (schema->task == PMED_TASK_CLASSIFICATION)
@@ -1579,6 +1624,8 @@ train_final(TrainState *st, const PmedFamily *family, bool consume)
 
 	work = AllocSetContextCreate(caller, "pmed training", ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSwitchTo(work);
+	/* pmed.max_training_memory: the rows and the fit (ends with work) */
+	pmed_training_budget_begin(GetMemoryChunkContext(st), work);
 
 	if (!st->parsed)
 	{

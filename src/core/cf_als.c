@@ -142,12 +142,18 @@ sweep(double *T, uint32_t n_rows, const uint32_t *ptr, const uint32_t *idx, cons
 	  const double *F, uint32_t n_other, const PmedCfModel *m, double *G, Work *wk)
 {
 	uint32_t	k = m->factors;
+	double		work = 0;
 
 	gram(F, n_other, k, G);
 	for (uint32_t r = 0; r < n_rows; r++)
 	{
-		if ((r & 63) == 0)
+		/* a row costs about (entries + k) * k * k: check every ~16M of that */
+		work += ((double) (ptr[r + 1] - ptr[r]) + k) * k * k;
+		if (work >= 16e6)
+		{
+			work = 0;
 			pmed_check_interrupts();
+		}
 		solve_row(F, G, k, idx + ptr[r], w + ptr[r], ptr[r + 1] - ptr[r],
 				  m->regularization, m->alpha, m->explicit_feedback, wk,
 				  T + (size_t) r * k);
@@ -177,6 +183,8 @@ objective(const PmedCfModel *m, const double *w)
 	{
 		const double *x = m->X + (size_t) u * k;
 
+		if ((u & 1023) == 0)
+			pmed_check_interrupts();
 		for (uint32_t t = m->hist_ptr[u]; t < m->hist_ptr[u + 1]; t++)
 		{
 			const double *y = m->Y + (size_t) m->hist_item[t] * k;

@@ -55,7 +55,7 @@ pmed_cf_canonicalize(PmedCfTriple *t, size_t n)
 	size_t		out = 0;
 
 	pmed_check_interrupts();
-	qsort(t, n, sizeof(PmedCfTriple), triple_cmp);
+	pmed_sort(t, n, sizeof(PmedCfTriple), triple_cmp);
 	pmed_check_interrupts();
 	for (size_t i = 0; i < n; i++)
 	{
@@ -336,7 +336,11 @@ pmed_cf_encode(const PmedCfModel *m, PmedWriter *w)
 	for (uint32_t u = 0; u < m->n_patients; u++)
 		pmed_put_u32(w, m->hist_ptr[u + 1] - m->hist_ptr[u]);
 	for (uint32_t u = 0; m->n_patients && u < m->hist_ptr[m->n_patients]; u++)
+	{
+		if ((u & 0xFFFFF) == 0xFFFFF)
+			pmed_check_interrupts();	/* millions of (patient, item) pairs */
 		pmed_put_u32(w, m->hist_item[u]);
+	}
 	if (m->method == PMED_CF_ITEM_KNN)
 	{
 		pmed_put_u32(w, m->neighbors);
@@ -347,6 +351,8 @@ pmed_cf_encode(const PmedCfModel *m, PmedWriter *w)
 			pmed_put_u32(w, m->nbr_ptr[i + 1] - m->nbr_ptr[i]);
 		for (uint32_t t = 0; t < m->nbr_ptr[m->n_items]; t++)
 		{
+			if ((t & 0xFFFFF) == 0xFFFFF)
+				pmed_check_interrupts();
 			pmed_put_u32(w, m->nbr_item[t]);
 			pmed_put_f64(w, m->nbr_sim[t]);
 		}
@@ -453,6 +459,8 @@ pmed_cf_decode(PmedReader *r, PmedError *err)
 	for (uint32_t u = 0; u < m->n_patients; u++)
 		for (uint32_t t = m->hist_ptr[u]; t < m->hist_ptr[u + 1]; t++)
 		{
+			if ((t & 0xFFFFF) == 0xFFFFF)
+				pmed_check_interrupts();	/* millions of pairs */
 			if (!pmed_get_u32(r, &m->hist_item[t]))
 				return NULL;
 			if (m->hist_item[t] >= m->n_items)

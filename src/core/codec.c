@@ -34,8 +34,16 @@ pmed_crc32c(uint32_t crc, const void *data, size_t len)
 	if (!crc_table_ready)
 		crc_init();
 	crc = ~crc;
-	while (len--)
-		crc = crc_table[(crc ^ *p++) & 0xFF] ^ (crc >> 8);
+	while (len > 0)
+	{
+		/* a state of hundreds of MB takes a second: check every MB */
+		size_t		block = len < ((size_t) 1 << 20) ? len : ((size_t) 1 << 20);
+
+		len -= block;
+		while (block--)
+			crc = crc_table[(crc ^ *p++) & 0xFF] ^ (crc >> 8);
+		pmed_check_interrupts();
+	}
 	return ~crc;
 }
 
@@ -128,7 +136,11 @@ pmed_put_f64_array(PmedWriter *w, const double *v, size_t n)
 {
 	writer_reserve(w, n * 8);
 	for (size_t i = 0; i < n; i++)
+	{
+		if ((i & 0xFFFFF) == 0xFFFFF)
+			pmed_check_interrupts();
 		pmed_put_f64(w, v[i]);
+	}
 }
 
 void
@@ -139,6 +151,8 @@ pmed_put_f32_array(PmedWriter *w, const float *v, size_t n)
 	{
 		uint32_t	bits;
 
+		if ((i & 0xFFFFF) == 0xFFFFF)
+			pmed_check_interrupts();
 		memcpy(&bits, &v[i], 4);
 		put_le(w, bits, 4);
 	}
@@ -347,11 +361,15 @@ pmed_get_f64_array(PmedReader *r, size_t n, double **out)
 		return pmed_reader_fail(r, "truncated");
 	v = pmed_alloc_array(n ? n : 1, sizeof(double));
 	for (size_t i = 0; i < n; i++)
+	{
+		if ((i & 0xFFFFF) == 0xFFFFF)
+			pmed_check_interrupts();
 		if (!pmed_get_f64(r, &v[i]))
 		{
 			pmed_free(v);
 			return false;
 		}
+	}
 	*out = v;
 	return true;
 }
@@ -371,6 +389,8 @@ pmed_get_f32_array(PmedReader *r, size_t n, float **out)
 	{
 		uint32_t	bits;
 
+		if ((i & 0xFFFFF) == 0xFFFFF)
+			pmed_check_interrupts();
 		if (!pmed_get_u32(r, &bits))
 			break;
 		memcpy(&v[i], &bits, 4);

@@ -2,6 +2,7 @@
  * content.c - content-based item profiles and cosine ranking.
  */
 #include "content.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -61,7 +62,7 @@ pmed_content_fit(const int64_t *ids, const double *x, size_t n, uint32_t d,
 		order[i].id = ids[i];
 		order[i].row = i;
 	}
-	qsort(order, n, sizeof(IdRow), idrow_cmp);
+	pmed_sort(order, n, sizeof(IdRow), idrow_cmp);
 	for (size_t i = 1; i < n; i++)
 		if (order[i].id == order[i - 1].id)
 			return pmed_fail(err, PMED_ERR_INVALID, "item %lld appears more than once",

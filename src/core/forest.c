@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "rng.h"
+#include "util.h"
 
 #define MISSING_BIN		PMED_FOREST_BINS	/* byte value of a missing cell */
 #define HIST_SLOTS		(PMED_FOREST_BINS + 1)
@@ -136,7 +137,7 @@ bin_features(Trainer *t)
 			}
 			v[cnt++] = x;
 		}
-		qsort(v, cnt, sizeof(double), cmp_double);
+		pmed_sort(v, cnt, sizeof(double), cmp_double);
 
 		for (int32_t i = 0; i < cnt;)
 		{
@@ -1245,6 +1246,8 @@ pmed_forest_encode(const PmedForest *f, PmedWriter *w)
 	{
 		const PmedForestNode *nd = &f->nodes[i];
 
+		if ((i & 0xFFFFF) == 0xFFFFF)
+			pmed_check_interrupts();	/* millions of nodes */
 		pmed_put_i32(w, nd->code);
 		pmed_put_i32(w, nd->child);
 		pmed_put_f64(w, nd->code == PMED_FOREST_LEAF ? 0.0 : nd->threshold);
@@ -1320,6 +1323,8 @@ pmed_forest_decode(PmedReader *r, int n_features, int n_classes, PmedError *err)
 	f->cover = pmed_alloc_array((size_t) total, sizeof(double));
 	for (int32_t i = 0; i < f->n_nodes; i++)
 	{
+		if ((i & 0xFFFFF) == 0xFFFFF)
+			pmed_check_interrupts();	/* millions of nodes */
 		if (!pmed_get_i32(r, &f->nodes[i].code) || !pmed_get_i32(r, &f->nodes[i].child) ||
 			!pmed_get_f64(r, &f->nodes[i].threshold) || !pmed_get_f64(r, &f->cover[i]))
 			return NULL;

@@ -45,7 +45,7 @@ pmed_ddi_build(PmedInteractions *d, int64_t *a, int64_t *b, uint64_t n)
 		m++;
 	}
 	pmed_check_interrupts();
-	qsort(p, m, sizeof(DdiPair), pair_cmp);
+	pmed_sort(p, m, sizeof(DdiPair), pair_cmp);
 	for (uint64_t i = 0; i < m; i++)
 	{
 		if (out > 0 && p[i].a == a[out - 1] && p[i].b == b[out - 1])

@@ -75,6 +75,8 @@ pmed_svm_dcd(const PmedSvmProblem *prob, double tol, int64_t max_iter,
 			double		G = w[p],
 						PG = 0;
 
+			if ((s & 4095) == 0)
+				pmed_check_interrupts();	/* an epoch of millions of rows takes seconds */
 			for (int k = 0; k < p; k++)
 				G += w[k] * zi[k];
 			G = G * yi - 1.0;

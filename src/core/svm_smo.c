@@ -206,6 +206,8 @@ get_q(Smo *m, int i, int len)
 		const signed char *yy = m->y + start;
 		double	   *d = m->dots;
 
+		/* a fill costs n * p multiply-adds: check once per fill */
+		pmed_check_interrupts();
 		dgemv_("T", &p, &n, &one, m->z + (size_t) start * p, &p, m->z + (size_t) i * p,
 			   &one_i, &zero, d, &one_i);
 		if (m->kernel == PMED_SVM_RBF)
