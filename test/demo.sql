@@ -258,6 +258,32 @@ SELECT bin, lower, upper, round(mean_predicted::numeric, 3) AS mean_predicted,
 FROM pmed.calibration_points((SELECT pmed.calibration_curve(p, malignant, 5) FROM dx_scores WHERE model = 'linear SVM'));
 
 \echo
+\echo 'flchain (mixed-type clinical columns, section 4): death, forest against linear SVM'
+\echo 'on the held-out fold, from the raw columns as jsonb:'
+CREATE TEMP TABLE fl_scores AS
+SELECT f.id, pmed.predict_proba(r.m, to_jsonb(f)) AS p_forest, pmed.predict_proba(s.m, to_jsonb(f)) AS p_svm,
+       f.death
+FROM flchain f, fl_models r, fl_models s
+WHERE pmed.fold(f.id, 5) = 0 AND r.model = 'random forest' AND s.model = 'linear SVM';
+SELECT 'random forest' AS model, round((ci ->> 'auc')::numeric, 4) AS auc,
+       round((ci ->> 'lower')::numeric, 4) AS lower_95, round((ci ->> 'upper')::numeric, 4) AS upper_95,
+       round((cal ->> 'slope')::numeric, 3) AS slope, round((cal ->> 'intercept')::numeric, 3) AS intercept,
+       round((t ->> 'threshold')::numeric, 4) AS threshold_95_sens, round((t ->> 'specificity')::numeric, 3) AS specificity
+FROM (SELECT pmed.auc_ci(p_forest, death) AS ci, pmed.calibration(p_forest, death) AS cal,
+             pmed.threshold_for(p_forest, death, 0.95) AS t FROM fl_scores) x
+UNION ALL
+SELECT 'linear SVM', round((ci ->> 'auc')::numeric, 4), round((ci ->> 'lower')::numeric, 4),
+       round((ci ->> 'upper')::numeric, 4), round((cal ->> 'slope')::numeric, 3), round((cal ->> 'intercept')::numeric, 3),
+       round((t ->> 'threshold')::numeric, 4), round((t ->> 'specificity')::numeric, 3)
+FROM (SELECT pmed.auc_ci(p_svm, death) AS ci, pmed.calibration(p_svm, death) AS cal,
+             pmed.threshold_for(p_svm, death, 0.95) AS t FROM fl_scores) x;
+SELECT round((c ->> 'difference')::numeric, 4) AS auc_forest_minus_svm, round((c ->> 'z')::numeric, 3) AS z,
+       round((c ->> 'p_value')::numeric, 4) AS p_value
+FROM (SELECT pmed.auc_compare(p_forest, p_svm, death) AS c FROM fl_scores) t;
+\echo 'Its ROC curve as rows (linear SVM, 6 points):'
+SELECT round(threshold::numeric, 4) AS threshold, round(tpr::numeric, 3) AS tpr, round(fpr::numeric, 3) AS fpr
+FROM pmed.roc_points((SELECT pmed.roc_curve(p_svm, death, 6) FROM fl_scores));
+
 \echo 'Diabetes: "progression above 140 after one year" (221 of 442 patients),'
 \echo 'linear SVM against random forest on the held-out fold:'
 CREATE TEMP TABLE prog_scores AS
