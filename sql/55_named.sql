@@ -76,6 +76,27 @@ SELECT pmed.predict_proba(forest_jsonb, '{"ward": "never seen", "dx": ["X00"], "
      = pmed.predict_proba(svm, jsonb_build_object('admitted', date '2020-06-01', 'age', 70)) AS date_text
 FROM nf_models;
 
+-- unseen_columns: the columns whose value the model did not know ("other":
+-- pooled or never seen), then the keys it ignores ('+' name); NULL and
+-- absent values are missing, not unseen.  Counted with plain SQL.
+SELECT pmed.unseen_columns(forest_jsonb, '{"ward": "never seen", "dx": ["X00", "I10"], "age": 70, "zz": 1, "aa": null}'::jsonb) AS jsonb_form,
+       pmed.unseen_columns(forest_jsonb, '{"ward": "rare", "sex": null}'::jsonb) AS pooled_level,
+       pmed.unseen_columns(svm, '{"ward": "icu", "dx": [], "age": 70}'::jsonb) AS all_known,
+       pmed.unseen_columns(svm, '{}'::jsonb) AS empty_row,
+       pmed.unseen_columns(svm, x) AS row_form
+FROM nf_models, LATERAL (SELECT 'oncology'::nf_ward AS ward, '{Q1}'::text[] AS dx, 3 AS extra) x;
+SELECT count(*) AS patients,
+       count(*) FILTER (WHERE cardinality(pmed.unseen_columns(forest_jsonb, to_jsonb(p) - '{id,died}'::text[])) > 0) AS with_other,
+       count(*) FILTER (WHERE 'ward' = ANY (pmed.unseen_columns(forest_jsonb, to_jsonb(p) - '{id,died}'::text[]))) AS ward_other,
+       count(*) FILTER (WHERE 'dx' = ANY (pmed.unseen_columns(forest_jsonb, to_jsonb(p) - '{id,died}'::text[]))) AS dx_other,
+       count(*) FILTER (WHERE pmed.unseen_columns(forest_jsonb, to_jsonb(p) - 'died'::text) = '{+id}') AS only_id,
+       count(*) FILTER (WHERE pmed.unseen_columns(forest_jsonb, to_jsonb(p) - '{id,died}'::text[])
+                            = pmed.unseen_columns(forest_jsonb, x)) AS row_form_same
+FROM nf_models, nf_patients p,
+     LATERAL (SELECT p.age, p.creatinine, p.sex, p.ward, p.smoker, p.admitted, p.dx) x;
+SELECT nf_err($$SELECT pmed.unseen_columns(forest_jsonb, '{"age": "old"}'::jsonb) FROM nf_models$$) AS wrong_type,
+       nf_err($$SELECT pmed.unseen_columns(pmed.forest_train(ARRAY[x], x > 2, '{"trees": 1}'), '{}'::jsonb) FROM generate_series(1, 5) x$$) AS float8_model;
+
 -- explain: one row per input column, the value as text, one-hot and
 -- multi-hot parts summed; base + contributions = the prediction exactly
 -- (forest TreeSHAP) and to rounding (linear SVM decision).

@@ -13,6 +13,7 @@
 
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
@@ -24,6 +25,7 @@ PG_FUNCTION_INFO_V1(predict_label_named);
 PG_FUNCTION_INFO_V1(predict_proba_named);
 PG_FUNCTION_INFO_V1(predict_proba_label_named);
 PG_FUNCTION_INFO_V1(svm_decision_named);
+PG_FUNCTION_INFO_V1(unseen_columns_named);
 
 /* predict.c's functions, which reach pmed_named_features_arg for these models */
 extern Datum predict(PG_FUNCTION_ARGS);
@@ -231,6 +233,58 @@ explain_named(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/*
+ * pmed.unseen_columns(model, features jsonb | record) -> text[]: the input
+ * columns of this row whose value the model did not know, in the model's
+ * column (name) order: a category level or a code scored as "other" (pooled
+ * at training or never seen) by the column's name; then each name the model
+ * does not have (ignored when scoring) as "+name", in the row's order.
+ * NULL and absent values are not listed (they are missing values, which
+ * every family handles).  Empty array when the model knew every value.
+ */
+Datum
+unseen_columns_named(PG_FUNCTION_ARGS)
+{
+	const PmedFamily *family;
+	const PmedModel *m = named_model(fcinfo, "pmed.unseen_columns", &family);
+	const PmedEncoding *enc = m->encoding;
+	PmedFeatureRow row;
+	uint8	   *status = palloc0(Max(enc->n_columns, 1));
+	double	   *scratch = palloc(sizeof(double) * Max(enc->n_dense, 1));
+	PmedError	err = {0};
+	NamedCache	cache = {0};
+	ArrayBuildState *astate = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+
+	/* decode and encode once (the encoding's checks), keeping the status */
+	cache.argtype = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	if (cache.argtype == JSONBOID)
+		pmed_features_from_jsonb(PG_GETARG_JSONB_P(1), &row);
+	else if (cache.argtype == RECORDOID || type_is_rowtype(cache.argtype))
+		pmed_features_from_record(PG_GETARG_HEAPTUPLEHEADER(1), &cache.plan,
+								  CurrentMemoryContext, &row);
+	else
+		elog(ERROR, "pmed.unseen_columns takes jsonb or a row, not %s",
+			 format_type_be(cache.argtype));
+	if (pmed_encoding_encode_row(enc, row.values, row.n, scratch, NULL, status, &err) != PMED_OK)
+		pmed_report(&err);
+	for (uint32 i = 0; i < enc->n_columns; i++)
+		if (status[i] == PMED_VS_OTHER)
+			accumArrayResult(astate, CStringGetTextDatum(enc->columns[i].name), false,
+							 TEXTOID, CurrentMemoryContext);
+	for (int v = 0; v < row.n; v++)
+	{
+		if (pmed_encoding_find(enc, row.values[v].name) >= 0)
+			continue;
+		accumArrayResult(astate,
+						 PointerGetDatum(cstring_to_text_with_len(psprintf("+%.*s",
+																		   (int) row.values[v].name.len,
+																		   row.values[v].name.s),
+																 (int) row.values[v].name.len + 1)),
+						 false, TEXTOID, CurrentMemoryContext);
+	}
+	PG_RETURN_DATUM(makeArrayResult(astate, CurrentMemoryContext));
 }
 
 /*

@@ -1276,6 +1276,14 @@ CREATE OR REPLACE FUNCTION pmed.svm_decision(model bytea, features record) RETUR
     AS 'MODULE_PATHNAME', 'svm_decision_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.svm_decision(bytea, record) IS
     'SVM decision value (what explain decomposes), from a composite row of named values';
+CREATE OR REPLACE FUNCTION pmed.unseen_columns(model bytea, features jsonb) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'unseen_columns_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.unseen_columns(bytea, jsonb) IS
+    'input columns of this jsonb row the model did not know: a category level or code scored as "other" (pooled at training or never seen) by its column name, a key the model ignores as ''+'' and its name; empty when the model knew every value';
+CREATE OR REPLACE FUNCTION pmed.unseen_columns(model bytea, features record) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'unseen_columns_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.unseen_columns(bytea, record) IS
+    'input columns of this composite row the model did not know: a category level or code scored as "other" (pooled at training or never seen) by its column name, a column the model ignores as ''+'' and its name; empty when the model knew every value';
 CREATE OR REPLACE FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement) RETURNS internal
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement) IS
