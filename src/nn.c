@@ -519,7 +519,6 @@ nn_feature_name(const PmedModel *m, int j)
 Datum
 pmed_nn_explain_rows(FunctionCallInfo fcinfo, const PmedModel *m, const double *x)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	const PmedNnModel *nn = m->algo;
 	int			len = (int) x[0];
 	int			p = nn->n_features;
@@ -527,43 +526,26 @@ pmed_nn_explain_rows(FunctionCallInfo fcinfo, const PmedModel *m, const double *
 				output;
 	double	   *per_step,
 			   *per_feature;
+	double	   *mean = palloc(sizeof(double) * p);
+	char	  **names = palloc(sizeof(char *) * p);
 
 	nn_attributions(m, x, &base, &output, &per_step, &per_feature);
-	InitMaterializedSRF(fcinfo, 0);
-	for (int j = 0; j <= p; j++)
+	for (int j = 0; j < p; j++)
 	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
+		/* value: the mean of the feature's observed values over the steps */
+		double		sum = 0;
+		int			n = 0;
 
-		values[0] = Int32GetDatum(j);
-		if (j == 0)
-		{
-			values[1] = CStringGetTextDatum("base_value");
-			nulls[2] = true;
-			values[3] = Float8GetDatum(base);
-		}
-		else
-		{
-			/* value: the mean of the feature's observed values over the steps */
-			double		sum = 0;
-			int			n = 0;
-
-			for (int t = 0; t < len; t++)
-				if (!isnan(x[1 + (size_t) t * p + j - 1]))
-				{
-					sum += x[1 + (size_t) t * p + j - 1];
-					n++;
-				}
-			values[1] = CStringGetTextDatum(nn_feature_name(m, j - 1));
-			if (n == 0)
-				nulls[2] = true;
-			else
-				values[2] = Float8GetDatum(sum / n);
-			values[3] = Float8GetDatum(per_feature[j - 1]);
-		}
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		for (int t = 0; t < len; t++)
+			if (!isnan(x[1 + (size_t) t * p + j]))
+			{
+				sum += x[1 + (size_t) t * p + j];
+				n++;
+			}
+		mean[j] = n == 0 ? NAN : sum / n;
+		names[j] = nn_feature_name(m, j);
 	}
-	return (Datum) 0;
+	return pmed_explain_rows(fcinfo, p, base, names, mean, per_feature);
 }
 
 PG_FUNCTION_INFO_V1(explain_steps);

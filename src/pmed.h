@@ -217,6 +217,13 @@ extern const PmedFamily pmed_rnn_family;
 extern const double *pmed_nn_input_arg(FunctionCallInfo fcinfo, int argno, const PmedModel *m);
 extern Datum pmed_nn_explain_rows(FunctionCallInfo fcinfo, const PmedModel *m, const double *x);
 
+/*
+ * pmed.explain's rows for float8[] input (predict.c): base value, then each
+ * feature's name, value (NaN: NULL) and contribution.
+ */
+extern Datum pmed_explain_rows(FunctionCallInfo fcinfo, int p, double base, char *const *names,
+							   const double *value, const double *contribution);
+
 /* ---- decoded models (model_cache.c) ---- */
 
 /* "svm", "forest", ... for a model kind. */

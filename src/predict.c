@@ -172,31 +172,16 @@ feature_name(const PmedModel *m, int j, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * pmed.explain's rows (float8[] features, every family): row 0 "base_value"
+ * with a NULL value, then feature j (1-based) with names[j - 1], its value
+ * (NULL when NaN: missing) and contribution[j - 1].
+ */
 Datum
-explain(PG_FUNCTION_ARGS)
+pmed_explain_rows(FunctionCallInfo fcinfo, int p, double base, char *const *names,
+				  const double *value, const double *contribution)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	const PmedFamily *family;
-	const PmedModel *m = supervised_model(fcinfo, "pmed.explain", &family);
-	const double *x;
-	int			p = (int) m->schema.n_features;
-	double	   *contrib = palloc0(sizeof(double) * p);
-	double		base = 0;
-	char		buf[32];
-
-	if (m->encoding != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("this model takes named features (jsonb or a row), not float8[]"),
-				 errdetail("It was trained on named features and encodes them itself.")));
-	x = pmed_features_arg(fcinfo, 1, m);
-	if (m->kind == PMED_KIND_CNN || m->kind == PMED_KIND_RNN)
-		return pmed_nn_explain_rows(fcinfo, m, x);
-	if (family->explain == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s models cannot explain predictions", family->name)));
-	family->explain(m, x, &base, contrib);
 
 	InitMaterializedSRF(fcinfo, 0);
 	for (int j = 0; j <= p; j++)
@@ -213,16 +198,46 @@ explain(PG_FUNCTION_ARGS)
 		}
 		else
 		{
-			values[1] = CStringGetTextDatum(feature_name(m, j - 1, buf, sizeof(buf)));
-			if (isnan(x[j - 1]))
+			values[1] = CStringGetTextDatum(names[j - 1]);
+			if (isnan(value[j - 1]))
 				nulls[2] = true;
 			else
-				values[2] = Float8GetDatum(x[j - 1]);
-			values[3] = Float8GetDatum(contrib[j - 1]);
+				values[2] = Float8GetDatum(value[j - 1]);
+			values[3] = Float8GetDatum(contribution[j - 1]);
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+Datum
+explain(PG_FUNCTION_ARGS)
+{
+	const PmedFamily *family;
+	const PmedModel *m = supervised_model(fcinfo, "pmed.explain", &family);
+	const double *x;
+	int			p = (int) m->schema.n_features;
+	double	   *contrib = palloc0(sizeof(double) * p);
+	char	  **names = palloc(sizeof(char *) * p);
+	double		base = 0;
+	char		buf[32];
+
+	if (m->encoding != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this model takes named features (jsonb or a row), not float8[]"),
+				 errdetail("It was trained on named features and encodes them itself.")));
+	x = pmed_features_arg(fcinfo, 1, m);
+	if (m->kind == PMED_KIND_CNN || m->kind == PMED_KIND_RNN)
+		return pmed_nn_explain_rows(fcinfo, m, x);
+	if (family->explain == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s models cannot explain predictions", family->name)));
+	family->explain(m, x, &base, contrib);
+	for (int j = 0; j < p; j++)
+		names[j] = pstrdup(feature_name(m, j, buf, sizeof(buf)));
+	return pmed_explain_rows(fcinfo, p, base, names, x, contrib);
 }
 
 Datum

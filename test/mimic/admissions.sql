@@ -7,11 +7,7 @@
 -- Run from the repository root.  The folder is $PMED_SHARED_DATA/mimic-iii-demo,
 -- with PMED_SHARED_DATA defaulting to ../shared/data.  Sets the psql variable
 -- mimic_present (true/false); when absent it creates nothing.
-\getenv pmed_shared PMED_SHARED_DATA
-\if :{?pmed_shared}
-\else
-\set pmed_shared ../shared/data
-\endif
+\ir ../shared_data.sql
 \set mimic_dir :pmed_shared '/mimic-iii-demo'
 \set mimic_adm_file :mimic_dir '/ADMISSIONS.csv'
 \set mimic_pat_file :mimic_dir '/PATIENTS.csv'

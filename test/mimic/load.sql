@@ -9,11 +9,7 @@
 -- with PMED_SHARED_DATA defaulting to ../shared/data (relative to the repository
 -- root).  Sets the psql variable mimic_present (true/false); when the data is
 -- absent it prints "skipped: ... not found" and creates nothing.
-\getenv pmed_shared PMED_SHARED_DATA
-\if :{?pmed_shared}
-\else
-\set pmed_shared ../shared/data
-\endif
+\ir ../shared_data.sql
 \set mimic_dir :pmed_shared '/mimic-iii-demo'
 \set mimic_file :mimic_dir '/PRESCRIPTIONS.csv'
 \set mimic_present `test -r :'mimic_file' && echo true || echo false`

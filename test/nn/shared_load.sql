@@ -5,11 +5,7 @@
 --   nn_beats(id, record, aami, label, rr_prev, rr_next, rr_local, signal float8[180])
 --   nn_icu(stay_id, death, hours float8[48][37])   (NULL = not measured; stays
 --   with no measurement at all are left out)
-\getenv pmed_shared PMED_SHARED_DATA
-\if :{?pmed_shared}
-\else
-\set pmed_shared ../shared/data
-\endif
+\ir ../shared_data.sql
 \set beats_file :pmed_shared '/mitbih-beats/beats.csv'
 \set icu_hourly :pmed_shared '/physionet2012/hourly.csv'
 \set icu_stays :pmed_shared '/physionet2012/stays.csv'

@@ -13,26 +13,6 @@
 #include "../fuzz/fuzz_models.c"
 #include "rng.h"
 
-static size_t
-read_hex(const char *path, uint8_t *buf, size_t cap)
-{
-	FILE	   *f = fopen(path, "r");
-	size_t		len = 0;
-	unsigned	byte;
-
-	if (f == NULL)
-		return 0;
-	if (fgetc(f) != '\\' || fgetc(f) != 'x')
-	{
-		fclose(f);
-		return 0;
-	}
-	while (len < cap && fscanf(f, "%2x", &byte) == 1)
-		buf[len++] = (uint8_t) byte;
-	fclose(f);
-	return len;
-}
-
 /* How often needle occurs in s. */
 static int
 occurrences(const char *s, const char *needle)

@@ -12,26 +12,6 @@
 #include "decode.h"
 #include "encoding.h"
 
-static size_t
-read_hex(const char *path, uint8_t *buf, size_t cap)
-{
-	FILE	   *f = fopen(path, "r");
-	size_t		len = 0;
-	unsigned	byte;
-
-	if (f == NULL)
-		return 0;
-	if (fgetc(f) != '\\' || fgetc(f) != 'x')
-	{
-		fclose(f);
-		return 0;
-	}
-	while (len < cap && fscanf(f, "%2x", &byte) == 1)
-		buf[len++] = (uint8_t) byte;
-	fclose(f);
-	return len;
-}
-
 /* Rewrite the stored CRC32C (the last header field) after a change. */
 static void
 repair_crc(uint8_t *buf, size_t len)

@@ -7,6 +7,7 @@
 #define PMED_UNIT_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,31 @@ static int	unit_failed = 0;
 	do { double _a = (a), _b = (b); \
 		CHECK(fabs(_a - _b) <= (tol), "%s: got %.12g, expected %.12g (tol %g)", name, _a, _b, (double) (tol)); \
 	} while (0)
+
+/*
+ * Read a hex fixture (a backslash, "x", then hex digit pairs: a bytea as
+ * psql prints it) into buf; returns the bytes read, 0 when the file is
+ * missing or not hex.
+ */
+static inline size_t
+read_hex(const char *path, uint8_t *buf, size_t cap)
+{
+	FILE	   *f = fopen(path, "r");
+	size_t		len = 0;
+	unsigned	byte;
+
+	if (f == NULL)
+		return 0;
+	if (fgetc(f) != '\\' || fgetc(f) != 'x')
+	{
+		fclose(f);
+		return 0;
+	}
+	while (len < cap && fscanf(f, "%2x", &byte) == 1)
+		buf[len++] = (uint8_t) byte;
+	fclose(f);
+	return len;
+}
 
 static inline int
 unit_finish(const char *file)
