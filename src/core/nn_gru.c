@@ -42,6 +42,23 @@ nn_gru_work_floats(int T, int B, int H)
 	return (size_t) B * H * 9 + (size_t) T * B * 3 * H;
 }
 
+/*
+ * The hidden state before step s (t in time order): zeros at the first step,
+ * else the output of the step before it in the direction of this pass.
+ */
+static inline const float *
+previous_state(const float *out, const float *zero, int s, int t, bool reverse,
+			   int B, int H, int ldo, int *ldp)
+{
+	if (s == 0)
+	{
+		*ldp = H;
+		return zero;
+	}
+	*ldp = ldo;
+	return out + (size_t) (reverse ? t + 1 : t - 1) * B * ldo;
+}
+
 void
 nn_gru_forward(int T, int B, int D, int H, const int32_t *len, bool reverse,
 			   const float *X, const float *Wx, const float *bx, const float *Wh,
@@ -64,16 +81,7 @@ nn_gru_forward(int T, int B, int D, int H, const int32_t *len, bool reverse,
 		int			ldp;
 
 		pmed_check_interrupts();
-		if (s == 0)
-		{
-			hp = zero;
-			ldp = H;
-		}
-		else
-		{
-			hp = out + (size_t) (reverse ? t + 1 : t - 1) * B * ldo;
-			ldp = ldo;
-		}
+		hp = previous_state(out, zero, s, t, reverse, B, H, ldo, &ldp);
 		for (int b = 0; b < B; b++)
 			memcpy(gh + (size_t) b * H3, bh, sizeof(float) * H3);
 		nn_gemm(false, false, B, H3, H, 1.0f, hp, ldp, Wh, H3, 1.0f, gh, H3);
@@ -140,16 +148,7 @@ nn_gru_backward(int T, int B, int D, int H, const int32_t *len, bool reverse,
 		int			ldp;
 
 		pmed_check_interrupts();
-		if (s == 0)
-		{
-			hp = zero;
-			ldp = H;
-		}
-		else
-		{
-			hp = out + (size_t) (reverse ? t + 1 : t - 1) * B * ldo;
-			ldp = ldo;
-		}
+		hp = previous_state(out, zero, s, t, reverse, B, H, ldo, &ldp);
 		for (int b = 0; b < B; b++)
 		{
 			size_t		row = (size_t) t * B + b;
