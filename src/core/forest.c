@@ -481,9 +481,9 @@ search_feature(Trainer *t, int f, int32_t start, int32_t end, double node_w,
 					}
 					if (score - parent > best->gain)
 					{
-						best->is_cat = false;
 						double		thr = hi[prev] + (lo[bin] - hi[prev]) / 2.0;
 
+						best->is_cat = false;
 						if (!(thr < lo[bin]))
 							thr = hi[prev];
 						best->gain = score - parent;
