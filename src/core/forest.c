@@ -730,10 +730,9 @@ grow_tree(Trainer *t, PmedRng *rng)
  * x from a register.
  */
 static inline void
-walk(const PmedForest *f, int m, const double *x, const double *const *rows,
-	 int32_t *cur)
+walk_numeric(const PmedForestNode *nodes, int m, const double *x, const double *const *rows,
+			 int32_t *cur)
 {
-	const PmedForestNode *nodes = f->nodes;
 	bool		active = true;
 
 	while (active)
@@ -751,17 +750,48 @@ walk(const PmedForest *f, int m, const double *x, const double *const *rows,
 				cur[j] = pmed_forest_step(nd, r[code >> 1]);
 				active = true;
 			}
-			else if (code != PMED_FOREST_LEAF)
+		}
+	}
+}
+
+/* The same for a forest with categorical splits (code <= -2). */
+static void
+walk_categorical(const PmedForest *f, int m, const double *x, const double *const *rows,
+				 int32_t *cur)
+{
+	bool		active = true;
+
+	while (active)
+	{
+		active = false;
+		for (int j = 0; j < m; j++)
+		{
+			const PmedForestNode *nd = &f->nodes[cur[j]];
+			int32_t		code = nd->code;
+
+			if (code != PMED_FOREST_LEAF)
 			{
-				/* categorical split: only forests with cat_levels have one */
 				const double *r = rows != NULL ? rows[j] : x;
 
-				cur[j] = pmed_forest_cat_step(f->cat_levels, f->cat_words, nd,
-											  r[(-2 - code) >> 1]);
+				cur[j] = code >= 0 ? pmed_forest_step(nd, r[code >> 1]) :
+					pmed_forest_cat_step(f->cat_levels, f->cat_words, nd, r[(-2 - code) >> 1]);
 				active = true;
 			}
 		}
 	}
+}
+
+/*
+ * Forests without categorical features (every float8[] forest) take the
+ * numeric walker, unchanged by categorical support.
+ */
+static inline void
+walk(const PmedForest *f, int m, const double *x, const double *const *rows, int32_t *cur)
+{
+	if (__builtin_expect(f->cat_levels == NULL, 1))
+		walk_numeric(f->nodes, m, x, rows, cur);
+	else
+		walk_categorical(f, m, x, rows, cur);
 }
 
 int32_t
