@@ -9,6 +9,7 @@
 
 #include "funcapi.h"
 
+#include "core/encoding.h"
 #include "core/forest.h"
 #include "core/treeshap.h"
 
@@ -67,6 +68,7 @@ forest_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJ
 	PmedError	err = {0};
 	bool		classification = schema->task == PMED_TASK_CLASSIFICATION;
 	PmedDataset d = data->ds;
+	int			n_cat = 0;
 
 	par.seed = data->common->seed;
 	if (par.mtry > d.n_features)
@@ -74,6 +76,25 @@ forest_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJ
 										   d.n_features, par.mtry));
 	if (!classification)
 		d.n_classes = 0;
+	if (data->enc != NULL && data->enc->mode == PMED_ENC_NATIVE)
+	{
+		/* a category column is one level index (other = n_levels) */
+		int32	   *levels = palloc0(sizeof(int32) * d.n_features);
+
+		for (uint32 c = 0; c < data->enc->n_columns; c++)
+		{
+			const PmedEncColumn *col = &data->enc->columns[c];
+
+			if (col->kind == PMED_COL_CATEGORY && col->n_levels >= 1 &&
+				col->first < (uint32) d.n_features)
+			{
+				levels[col->first] = (int32) col->n_levels + 1;
+				n_cat++;
+			}
+		}
+		if (n_cat > 0)
+			par.cat_levels = levels;
+	}
 	if (pmed_forest_train(&d, &par, &f, &err) != PMED_OK)
 		pmed_report(&err);
 	pmed_forest_encode(f, algo);
@@ -91,6 +112,11 @@ forest_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJ
 						par.importance == PMED_FOREST_IMPORTANCE_PERMUTATION ? "permutation" : "impurity");
 	pmed_json_kv_string(meta, "split_search",
 						psprintf("histogram, at most %d bins per feature", PMED_FOREST_BINS));
+	if (n_cat > 0)
+	{
+		pmed_json_kv_int(meta, "categorical_features", n_cat);
+		pmed_json_kv_int(meta, "categorical_splits", f->n_cat_splits);
+	}
 	pmed_json_kv_string(meta, "oob_error_kind",
 						classification ? "misclassification rate" : "mean squared error");
 	pmed_json_kv_number(meta, "oob_error", f->oob_error);

@@ -138,6 +138,7 @@ typedef struct PmedTrainSet
 	const double *seq_x;
 	const PmedCommonParams *common;
 	const void *params;			/* the family's parameter struct */
+	const struct PmedEncoding *enc; /* named features: their encoding, else NULL */
 } PmedTrainSet;
 
 typedef struct PmedFamily

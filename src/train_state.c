@@ -515,7 +515,8 @@ named_features_encode(TrainState *st, const PmedFamily *family, PmedEncoding **e
 
 	params.min_category_count = st->common.min_category_count > 0 ?
 		st->common.min_category_count : PMED_ENC_DEFAULT_MIN_COUNT;
-	params.mode = PMED_ENC_ONEHOT;	/* forests too: categories one-hot */
+	/* forests split a category natively on its level index; others one-hot */
+	params.mode = strcmp(family->name, "forest") == 0 ? PMED_ENC_NATIVE : PMED_ENC_ONEHOT;
 	if (pmed_rowstore_rows(st->raw_rows) != n)
 		elog(ERROR, "named-feature rows do not match the labels");
 	if (pmed_encoding_learn(st->raw_rows, &params, enc, &err) != PMED_OK)
@@ -1650,6 +1651,7 @@ train_final(TrainState *st, const PmedFamily *family, bool consume)
 		pfree((double *) set.x);
 		set.x = named_features_encode(st, family, &enc);
 		set.n_features = enc->n_dense;
+		set.enc = enc;
 		if (consume)
 		{
 			pmed_rowstore_free(st->raw_rows);

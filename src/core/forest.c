@@ -73,6 +73,14 @@ typedef struct Trainer
 	int32_t		cap_leaves;
 	double	   *imp;
 	PmedError  *err;
+
+	/* categorical features (NULL when none) */
+	const int32_t *cat_levels;
+	void	   *cat_scratch;
+	uint32_t   *cat_words;		/* growing output: left-level bitsets */
+	int32_t		n_cat_words;
+	int32_t		cap_cat_words;
+	int32_t		n_cat_splits;
 } Trainer;
 
 typedef struct Split
@@ -82,6 +90,8 @@ typedef struct Split
 	int			bin;			/* bins <= bin go left */
 	double		threshold;
 	bool		default_left;
+	bool		is_cat;
+	uint32_t	cat_left[PMED_CAT_WORDS(PMED_FOREST_BINS)];
 } Split;
 
 typedef struct StackItem
@@ -124,6 +134,30 @@ bin_features(Trainer *t)
 		uint8_t    *col = t->bins + (size_t) f * n;
 
 		pmed_check_interrupts();
+		if (t->cat_levels != NULL && t->cat_levels[f] > 0)
+		{
+			/* a level index is its own bin */
+			nb = t->cat_levels[f];
+			for (int32_t i = 0; i < n; i++)
+			{
+				double		x = t->ds->x[(size_t) i * p + f];
+
+				if (isnan(x))
+					col[i] = MISSING_BIN;
+				else if (!(x >= 0 && x < nb && x == floor(x)))
+				{
+					pmed_fail(t->err, PMED_ERR_INVALID, "categorical feature value is not a level index");
+					return false;
+				}
+				else
+					col[i] = (uint8_t) x;
+			}
+			for (int b = 0; b < nb; b++)
+				lo[b] = hi[b] = b;
+			t->nbins[f] = nb;
+			t->usable[t->n_usable++] = f;
+			continue;
+		}
 		for (int32_t i = 0; i < n; i++)
 		{
 			double		x = t->ds->x[(size_t) i * p + f];
@@ -250,6 +284,68 @@ class_score(const double *a, int k, double wsum)
 	for (int c = 0; c < k; c++)
 		s += a[c] * a[c];
 	return s / wsum;
+}
+
+/*
+ * The best left-level subset of categorical feature f over the rows
+ * idx[start..end) (pmed_cat_split_search); kept in *best when better.
+ */
+static void
+search_cat(Trainer *t, int f, int32_t start, int32_t end, Split *best)
+{
+	const int	k = t->k;
+	const int	nl = t->cat_levels[f];
+	const uint8_t *col = t->bins + (size_t) f * t->n;
+	const int32_t *idx = t->idx;
+	const double *pw = t->pw;
+	double	   *hist = t->hist;
+	double	   *tot = t->tot;
+	int32_t    *rows = t->rows;
+	uint32_t	left[PMED_CAT_WORDS(PMED_FOREST_BINS)];
+	PmedCatNodeStats s;
+	PmedCatSplit sp;
+
+	for (int32_t i = start; i < end; i++)
+	{
+		int			b = col[idx[i]];
+
+		rows[b]++;
+		tot[b] += pw[i];
+		if (t->classif)
+			hist[b * k + t->pc[i]] += pw[i];
+		else
+			hist[b] += pw[i] * t->py[i];
+	}
+	s.n_levels = nl;
+	s.k = k;
+	s.sum = hist;
+	s.weight = tot;
+	s.rows = rows;
+	s.miss_sum = hist + (size_t) MISSING_BIN * k;
+	s.miss_weight = tot[MISSING_BIN];
+	s.miss_rows = rows[MISSING_BIN];
+	memset(left, 0, sizeof(left));
+	sp.left = left;
+	pmed_cat_split_search(&s, (int32_t) t->min_leaf, t->cat_scratch, &sp);
+	if (sp.found && sp.gain > best->gain)
+	{
+		best->gain = sp.gain;
+		best->feature = f;
+		best->is_cat = true;
+		best->default_left = sp.default_left;
+		memcpy(best->cat_left, left, sizeof(left));
+	}
+	for (int b = 0; b < nl; b++)
+	{
+		rows[b] = 0;
+		tot[b] = 0.0;
+		for (int c = 0; c < k; c++)
+			hist[b * k + c] = 0.0;
+	}
+	rows[MISSING_BIN] = 0;
+	tot[MISSING_BIN] = 0.0;
+	for (int c = 0; c < k; c++)
+		hist[MISSING_BIN * k + c] = 0.0;
 }
 
 /*
@@ -387,6 +483,7 @@ search_feature(Trainer *t, int f, int32_t start, int32_t end, double node_w,
 					{
 						double		thr = hi[prev] + (lo[bin] - hi[prev]) / 2.0;
 
+						best->is_cat = false;
 						if (!(thr < lo[bin]))
 							thr = hi[prev];
 						best->gain = score - parent;
@@ -516,6 +613,7 @@ grow_tree(Trainer *t, PmedRng *rng)
 
 		best.gain = 1e-12 * (fabs(parent) + 1e-300);
 		best.feature = -1;
+		best.is_cat = false;
 		if (!pure && it.depth < t->max_depth && it.end - it.start >= 2 * t->min_leaf)
 		{
 			/* sample mtry usable features without replacement */
@@ -526,7 +624,10 @@ grow_tree(Trainer *t, PmedRng *rng)
 
 				t->usable[j] = t->usable[s];
 				t->usable[s] = tmp;
-				search_feature(t, t->usable[j], it.start, it.end, node_w, parent, &best);
+				if (t->cat_levels != NULL && t->cat_levels[t->usable[j]] > 0)
+					search_cat(t, t->usable[j], it.start, it.end, &best);
+				else
+					search_feature(t, t->usable[j], it.start, it.end, node_w, parent, &best);
 			}
 		}
 
@@ -546,7 +647,8 @@ grow_tree(Trainer *t, PmedRng *rng)
 			while (a <= b)
 			{
 				int			bin = col[t->idx[a]];
-				bool		goes_left = bin == MISSING_BIN ? best.default_left : bin <= best.bin;
+				bool		goes_left = bin == MISSING_BIN ? best.default_left :
+					best.is_cat ? (best.cat_left[bin >> 5] >> (bin & 31)) & 1 : bin <= best.bin;
 
 				if (goes_left)
 					a++;
@@ -583,6 +685,23 @@ grow_tree(Trainer *t, PmedRng *rng)
 			t->nodes[it.node].code = best.feature * 2 + (best.default_left ? 1 : 0);
 			t->nodes[it.node].child = child;
 			t->nodes[it.node].threshold = best.threshold;
+			if (best.is_cat)
+			{
+				int32_t		nw = (int32_t) PMED_CAT_WORDS(t->cat_levels[best.feature]);
+
+				if (t->n_cat_words > INT32_MAX / 2 - nw)
+					return -1;
+				if (t->n_cat_words + nw > t->cap_cat_words)
+				{
+					t->cap_cat_words = (t->n_cat_words + nw) * 2;
+					t->cat_words = pmed_realloc(t->cat_words, sizeof(uint32_t) * t->cap_cat_words);
+				}
+				memcpy(t->cat_words + t->n_cat_words, best.cat_left, sizeof(uint32_t) * nw);
+				t->nodes[it.node].code = PMED_FOREST_CAT_CODE(best.feature, best.default_left ? 1 : 0);
+				t->nodes[it.node].threshold = t->n_cat_words;
+				t->n_cat_words += nw;
+				t->n_cat_splits++;
+			}
 			t->imp[best.feature] += best.gain;
 			/* right pushed first so the left subtree is grown first */
 			stack[sp++] = (StackItem)
@@ -611,8 +730,8 @@ grow_tree(Trainer *t, PmedRng *rng)
  * x from a register.
  */
 static inline void
-walk(const PmedForestNode *nodes, int m, const double *x, const double *const *rows,
-	 int32_t *cur)
+walk_numeric(const PmedForestNode *nodes, int m, const double *x, const double *const *rows,
+			 int32_t *cur)
 {
 	bool		active = true;
 
@@ -635,12 +754,52 @@ walk(const PmedForestNode *nodes, int m, const double *x, const double *const *r
 	}
 }
 
+/* The same for a forest with categorical splits (code <= -2). */
+static void
+walk_categorical(const PmedForest *f, int m, const double *x, const double *const *rows,
+				 int32_t *cur)
+{
+	bool		active = true;
+
+	while (active)
+	{
+		active = false;
+		for (int j = 0; j < m; j++)
+		{
+			const PmedForestNode *nd = &f->nodes[cur[j]];
+			int32_t		code = nd->code;
+
+			if (code != PMED_FOREST_LEAF)
+			{
+				const double *r = rows != NULL ? rows[j] : x;
+
+				cur[j] = code >= 0 ? pmed_forest_step(nd, r[code >> 1]) :
+					pmed_forest_cat_step(f->cat_levels, f->cat_words, nd, r[(-2 - code) >> 1]);
+				active = true;
+			}
+		}
+	}
+}
+
+/*
+ * Forests without categorical features (every float8[] forest) take the
+ * numeric walker, unchanged by categorical support.
+ */
+static inline void
+walk(const PmedForest *f, int m, const double *x, const double *const *rows, int32_t *cur)
+{
+	if (__builtin_expect(f->cat_levels == NULL, 1))
+		walk_numeric(f->nodes, m, x, rows, cur);
+	else
+		walk_categorical(f, m, x, rows, cur);
+}
+
 int32_t
 pmed_forest_leaf(const PmedForest *f, int t, const double *x)
 {
 	int32_t		node = f->tree_start[t];
 
-	walk(f->nodes, 1, x, NULL, &node);
+	walk(f, 1, x, NULL, &node);
 	return f->nodes[node].child;
 }
 
@@ -650,7 +809,7 @@ walk_trees(const PmedForest *f, int t0, int m, const double *x, int32_t *node)
 {
 	for (int j = 0; j < m; j++)
 		node[j] = f->tree_start[t0 + j];
-	walk(f->nodes, m, x, NULL, node);
+	walk(f, m, x, NULL, node);
 }
 
 /*
@@ -790,7 +949,7 @@ tree_rows_loss(const Trainer *t, const PmedForest *f, int tree, const int32_t *o
 				xs[l] = row;
 			}
 		}
-		walk(f->nodes, lanes, NULL, xs, node);
+		walk(f, lanes, NULL, xs, node);
 		for (int l = 0; l < lanes; l++)
 		{
 			const double *lv = f->leaf_values + (size_t) f->nodes[node[l]].child * k;
@@ -968,6 +1127,7 @@ trainer_free(Trainer *t)
 	pmed_free(t->node_sum);
 	pmed_free(t->left);
 	pmed_free(t->miss);
+	pmed_free(t->cat_scratch);
 }
 
 /*
@@ -1043,7 +1203,7 @@ oob_add_tree(Oob *o, const Trainer *t, const PmedForest *f, int tree)
 		}
 		if (m == FOREST_LANES || (r == n && m > 0))
 		{
-			walk(f->nodes, m, NULL, xs, node);
+			walk(f, m, NULL, xs, node);
 			for (int j = 0; j < m; j++)
 			{
 				const double *lv = f->leaf_values + (size_t) f->nodes[node[j]].child * k;
@@ -1148,6 +1308,27 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 	if ((st = read_labels(&t)) != PMED_OK)
 		return st;
 
+	if (par->cat_levels != NULL)
+	{
+		int			maxl = 0;
+
+		for (int j = 0; j < p; j++)
+		{
+			if (par->cat_levels[j] < 0 || par->cat_levels[j] > PMED_FOREST_BINS ||
+				par->cat_levels[j] == 1)
+			{
+				pmed_fail(err, PMED_ERR_INVALID, "categorical feature must have 2 to %d levels", PMED_FOREST_BINS);
+				return PMED_ERR_INVALID;
+			}
+			if (par->cat_levels[j] > maxl)
+				maxl = par->cat_levels[j];
+		}
+		if (maxl > 0)
+		{
+			t.cat_levels = par->cat_levels;
+			t.cat_scratch = pmed_alloc(pmed_cat_scratch_size(maxl, k));
+		}
+	}
 	if (!bin_features(&t))
 		return err->status;
 	if (t.n_usable == 0)
@@ -1187,6 +1368,11 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 	f->mtry = t.mtry;
 	f->min_leaf = par->min_leaf;
 	f->sample_fraction = frac;
+	if (t.cat_levels != NULL)
+	{
+		f->cat_levels = pmed_alloc_array(p, sizeof(int32_t));
+		memcpy(f->cat_levels, t.cat_levels, sizeof(int32_t) * p);
+	}
 
 	for (int tree = 0; tree < par->n_trees; tree++)
 	{
@@ -1213,6 +1399,9 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 		f->n_nodes = t.n_nodes;
 		f->leaf_values = t.leaf_values;
 		f->n_leaves = t.n_leaves;
+		f->cat_words = t.cat_words;
+		f->n_cat_words = t.n_cat_words;
+		f->n_cat_splits = t.n_cat_splits;
 		if (oob.sum != NULL)
 			oob_add_tree(&oob, &t, f, tree);
 		if (par->importance == PMED_FOREST_IMPORTANCE_PERMUTATION)
@@ -1257,6 +1446,15 @@ pmed_forest_encode(const PmedForest *f, PmedWriter *w)
 	pmed_put_f64_array(w, f->leaf_values, (size_t) f->n_leaves * f->n_outputs);
 	pmed_put_u8(w, (uint8_t) f->importance_kind);
 	pmed_put_f64_array(w, f->importance, f->n_features);
+	/* categorical section: only in forests trained with categorical features */
+	if (f->cat_levels != NULL)
+	{
+		for (int j = 0; j < f->n_features; j++)
+			pmed_put_u32(w, (uint32_t) f->cat_levels[j]);
+		pmed_put_u32(w, (uint32_t) f->n_cat_words);
+		for (int32_t i = 0; i < f->n_cat_words; i++)
+			pmed_put_u32(w, f->cat_words[i]);
+	}
 }
 
 static PmedForest *
@@ -1343,6 +1541,33 @@ pmed_forest_decode(PmedReader *r, int n_features, int n_classes, PmedError *err)
 	f->importance_kind = imp_kind;
 	if (!pmed_get_f64_array(r, (size_t) f->n_features, &f->importance))
 		return NULL;
+	if (r->left > 0)
+	{
+		/* categorical section */
+		bool		any = false;
+
+		if ((size_t) f->n_features > r->left / 4)
+			return corrupt(r, "truncated");
+		f->cat_levels = pmed_alloc_array(f->n_features, sizeof(int32_t));
+		for (int j = 0; j < f->n_features; j++)
+		{
+			if (!pmed_get_u32(r, &u))
+				return NULL;
+			if (u == 1 || u > PMED_FOREST_BINS)
+				return corrupt(r, "categorical level count out of range");
+			f->cat_levels[j] = (int32_t) u;
+			any |= u > 0;
+		}
+		if (!any)
+			return corrupt(r, "categorical section without a categorical feature");
+		if (!pmed_get_count(r, INT32_MAX / 2, 4, &u))
+			return NULL;
+		f->n_cat_words = (int32_t) u;
+		f->cat_words = pmed_alloc_array(u > 0 ? u : 1, sizeof(uint32_t));
+		for (uint32_t i = 0; i < u; i++)
+			if (!pmed_get_u32(r, &f->cat_words[i]))
+				return NULL;
+	}
 	if (!pmed_reader_done(r))
 		return NULL;
 
@@ -1371,8 +1596,22 @@ pmed_forest_decode(PmedReader *r, int n_features, int n_classes, PmedError *err)
 					return corrupt(r, "leaf index out of range");
 				continue;
 			}
-			if (nd->code < 0 || (nd->code >> 1) >= f->n_features)
+			if (nd->code < -1)
+			{
+				int			feat = pmed_forest_node_feature(nd);
+				double		off = nd->threshold;
+
+				if (f->cat_levels == NULL || feat >= f->n_features || f->cat_levels[feat] == 0)
+					return corrupt(r, "categorical split on a feature that is not categorical");
+				if (!(off >= 0 && off == floor(off) &&
+					  off + PMED_CAT_WORDS(f->cat_levels[feat]) <= f->n_cat_words))
+					return corrupt(r, "categorical split levels out of range");
+				f->n_cat_splits++;
+			}
+			else if (nd->code < 0 || (nd->code >> 1) >= f->n_features)
 				return corrupt(r, "split feature out of range");
+			else if (f->cat_levels != NULL && f->cat_levels[nd->code >> 1] > 0)
+				return corrupt(r, "numeric split on a categorical feature");
 			if (nd->child <= i || nd->child >= hi - 1)
 				return corrupt(r, "child index out of range");
 			if (parented[nd->child] || parented[nd->child + 1])

@@ -12,6 +12,7 @@
 #define PMED_FOREST_H
 
 #include "model.h"
+#include "forest_categorical.h"
 
 #include <math.h>
 
@@ -36,13 +37,22 @@ typedef struct PmedForestParams
 	bool		replace;
 	int			importance;		/* PmedForestImportance */
 	uint64_t	seed;
+	/*
+	 * NULL, or per feature 0 (numeric) or the number of level values
+	 * (2..PMED_FOREST_BINS) of a categorical feature holding a level index:
+	 * such a feature is split by a subset of its levels.
+	 */
+	const int32_t *cat_levels;
 } PmedForestParams;
 
 /*
  * One flattened node, 16 bytes.  A split sends x[feature] <= threshold to
  * child and the rest to child + 1; a missing value goes to child when
  * default_left, else to child + 1.  code is -1 for a leaf (then child is the
- * leaf index) or feature * 2 + default_left.
+ * leaf index) or feature * 2 + default_left.  A categorical split (only in
+ * forests with cat_levels) has code PMED_FOREST_CAT_CODE(feature,
+ * default_left) <= -2 and the word offset of its left-level bitset in
+ * cat_words as threshold.
  */
 typedef struct PmedForestNode
 {
@@ -52,6 +62,7 @@ typedef struct PmedForestNode
 } PmedForestNode;
 
 #define PMED_FOREST_LEAF	(-1)
+#define PMED_FOREST_CAT_CODE(feature, default_left)	(-2 - ((feature) * 2 + (default_left)))
 
 typedef struct PmedForest
 {
@@ -68,6 +79,10 @@ typedef struct PmedForest
 	int			importance_kind;
 	double	   *importance;		/* n_features */
 	int			max_depth;		/* deepest tree (edges from the root) */
+	int32_t    *cat_levels;		/* NULL, or n_features level counts (0 = numeric) */
+	uint32_t   *cat_words;		/* left-level bitsets of categorical splits */
+	int32_t		n_cat_words;
+	int32_t		n_cat_splits;
 
 	/* training statistics (not encoded: they go to the metadata) */
 	double		oob_error;		/* misclassification rate, or mean squared error */
@@ -110,6 +125,33 @@ static inline int32_t
 pmed_forest_step(const PmedForestNode *nd, double v)
 {
 	return nd->child + ((v > nd->threshold) | (isnan(v) & !(nd->code & 1)));
+}
+
+/* The feature a split node tests (numeric or categorical). */
+static inline int
+pmed_forest_node_feature(const PmedForestNode *nd)
+{
+	return nd->code >= 0 ? nd->code >> 1 : (-2 - nd->code) >> 1;
+}
+
+/* The step of a categorical split node (code <= -2): by level membership. */
+static inline int32_t
+pmed_forest_cat_step(const int32_t *cat_levels, const uint32_t *cat_words,
+					 const PmedForestNode *nd, double v)
+{
+	int			c = -2 - nd->code;
+
+	return nd->child + !pmed_cat_goes_left(cat_words + (int64_t) nd->threshold,
+										   cat_levels[c >> 1], v, c & 1);
+}
+
+/* The step of any split node of forest f. */
+static inline int32_t
+pmed_forest_node_step(const PmedForest *f, const PmedForestNode *nd, double v)
+{
+	if (nd->code >= 0)
+		return pmed_forest_step(nd, v);
+	return pmed_forest_cat_step(f->cat_levels, f->cat_words, nd, v);
 }
 
 #endif

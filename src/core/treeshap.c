@@ -128,9 +128,9 @@ recurse(ShapState *st, int32_t node, int depth, const PathElem *parent_path,
 		return;
 	}
 
-	split = nd->code >> 1;
+	split = pmed_forest_node_feature(nd);
 	v = st->x[split];
-	hot = pmed_forest_step(nd, v);
+	hot = pmed_forest_node_step(f, nd, v);
 	cold = 2 * nd->child + 1 - hot;
 
 	for (k = 0; k <= depth; k++)

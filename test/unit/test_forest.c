@@ -409,6 +409,140 @@ test_codec(void)
 	free(copy);
 }
 
+
+/*
+ * A categorical feature whose signal is a non-ordered subset of its levels
+ * ({1, 4, 6} of 0..7): a native split separates it at depth 1, a numeric
+ * split on the level index cannot.  Then the codec round trip (identical
+ * bytes and predictions), every truncation rejected, corrupted categorical
+ * nodes rejected, and TreeSHAP summing to the prediction.
+ */
+static void
+test_categorical(void)
+{
+	enum
+	{
+	n = 400, p = 2, L = 8};
+	static double x[n * p],
+				y[n];
+	int32_t		levels[p] = {L, 0};
+	PmedForestParams par = params(1);
+	PmedForest *f,
+			   *g,
+			   *h;
+	PmedWriter	w,
+				w2;
+	PmedError	err;
+	PmedRng		rng;
+	int			right = 0,
+				right_num = 0,
+				rejected = 0;
+	bool		same = true;
+	double		worst = 0.0;
+	uint8_t    *copy;
+
+	pmed_rng_seed(&rng, 11);
+	for (int i = 0; i < n; i++)
+	{
+		int			l = (int) pmed_rng_below(&rng, L);
+
+		x[i * p] = (i % 37 == 0) ? NAN : l;
+		x[i * p + 1] = pmed_rng_uniform(&rng);
+		y[i] = (l == 1 || l == 4 || l == 6) ? 1 : 0;
+		if (isnan(x[i * p]))
+			y[i] = 1;
+	}
+	par.replace = false;
+	par.sample_fraction = 1.0;
+	par.max_depth = 1;
+	par.mtry = 2;
+	par.cat_levels = levels;
+	f = train(x, y, n, p, 2, &par);
+	CHECK(f->n_nodes == 3 && f->nodes[0].code <= -2, "one categorical split at the root (code %d)",
+		  f->nodes[0].code);
+	CHECK(f->n_cat_splits == 1 && f->n_cat_words == 1, "one bitset word (%d)", f->n_cat_words);
+	par.cat_levels = NULL;
+	h = train(x, y, n, p, 2, &par);
+	for (int i = 0; i < n; i++)
+	{
+		right += pmed_forest_predict_one(f, x + i * p) == y[i];
+		right_num += pmed_forest_predict_one(h, x + i * p) == y[i];
+	}
+	CHECK(right == n, "native split separates the level subset: %d of %d", right, n);
+	CHECK(right_num < n * 0.9, "a numeric split on the index cannot: %d of %d", right_num, n);
+	printf("# categorical subset: native depth-1 accuracy %d/%d, numeric %d/%d\n", right, n, right_num, n);
+
+	/* a deeper forest, then the codec */
+	par = params(5);
+	par.cat_levels = levels;
+	par.max_depth = 4;
+	f = train(x, y, n, p, 2, &par);
+	pmed_writer_init(&w);
+	pmed_forest_encode(f, &w);
+	g = decode_bytes(w.buf, w.len, p, 2, &err);
+	CHECK(g != NULL, "categorical decode: %s", g ? "" : err.message);
+	if (g == NULL)
+		return;
+	CHECK(g->n_cat_splits == f->n_cat_splits && g->n_cat_splits > 0, "categorical splits kept (%d)",
+		  g->n_cat_splits);
+	pmed_writer_init(&w2);
+	pmed_forest_encode(g, &w2);
+	CHECK(w.len == w2.len && memcmp(w.buf, w2.buf, w.len) == 0, "categorical re-encoding is identical");
+	for (int i = 0; i < n; i++)
+	{
+		double		a[2],
+					b[2],
+					base,
+					phi[p],
+					sum;
+
+		pmed_forest_predict(f, x + i * p, a);
+		pmed_forest_predict(g, x + i * p, b);
+		if (a[0] != b[0] || a[1] != b[1])
+			same = false;
+		pmed_treeshap(g, x + i * p, 1, &base, phi);
+		sum = base + phi[0] + phi[1];
+		if (fabs(sum - b[1]) > worst)
+			worst = fabs(sum - b[1]);
+	}
+	CHECK(same, "decoded categorical forest predicts the same");
+	CHECK(worst < 1e-12, "TreeSHAP sums to the prediction: worst gap %.3g", worst);
+	for (size_t len = 0; len < w.len; len++)
+		if (decode_bytes(w.buf, len, p, 2, &err) == NULL && err.status == PMED_ERR_CORRUPT)
+			rejected++;
+	CHECK(rejected == (int) w.len, "all %zu categorical truncations rejected (%d)", w.len, rejected);
+
+	/* the root's bitset offset past the words, then a level count of 0 */
+	copy = malloc(w.len);
+	{
+		size_t		nodes_at = 14 + 4 * (size_t) f->n_trees;
+		double		off = 1e6;
+		uint32_t	zero = 0;
+		size_t		levels_at = w.len - 4 * (size_t) f->n_cat_words - 4 - 4 * p;
+
+		memcpy(copy, w.buf, w.len);
+		CHECK(f->nodes[0].code <= -2, "root is categorical");
+		memcpy(copy + nodes_at + 8, &off, 8);
+		CHECK(decode_bytes(copy, w.len, p, 2, &err) == NULL, "bitset offset out of range rejected");
+		memcpy(copy, w.buf, w.len);
+		memcpy(copy + levels_at, &zero, 4);
+		CHECK(decode_bytes(copy, w.len, p, 2, &err) == NULL, "categorical node on a numeric feature rejected");
+	}
+	free(copy);
+
+	/* bad level counts and values */
+	{
+		int32_t		bad[p] = {1, 0};
+
+		par.cat_levels = bad;
+		CHECK(train_status(x, y, n, p, 2, &par, &err) == PMED_ERR_INVALID, "one level rejected");
+		levels[0] = 4;
+		par.cat_levels = levels;
+		CHECK(train_status(x, y, n, p, 2, &par, &err) == PMED_ERR_INVALID, "level index out of range rejected");
+		levels[0] = L;
+	}
+}
+
 int
 main(void)
 {
@@ -417,5 +551,6 @@ main(void)
 	test_accuracy_and_determinism();
 	test_errors();
 	test_codec();
+	test_categorical();
 	return unit_finish("test_forest.c");
 }
