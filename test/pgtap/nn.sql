@@ -7,7 +7,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pmed;
-SELECT plan(22);
+SELECT plan(23);
 
 SET client_min_messages = warning;
 \i test/nn/signals.sql
@@ -173,6 +173,9 @@ SELECT is((SELECT pmed.model_info(cnn)->>'parameters_crc32c' FROM tap_st_par),
 SELECT is((SELECT pmed.model_info(rnn)->>'parameters_crc32c' FROM tap_st_par),
           (SELECT pmed.model_info(rnn)->>'parameters_crc32c' FROM tap_st_ser),
           'GRU with statics: serial and forced-parallel training give identical parameters (crc32c)');
+SELECT is(pg_temp.rejected_variants(p, 'flip', 'SELECT pmed.train_from_partials(%L)', '{XX001}'),
+          length(p) * 8, 'every single-bit flip of a cnn partial state with statics: XX001')
+FROM (SELECT pmed.cnn_train_partial(sig[1:4], st, y, '{"filters": [2]}') AS p FROM tap_st WHERE i <= 3) s;
 
 SELECT * FROM finish();
 ROLLBACK;
