@@ -148,3 +148,63 @@ SELECT nn_err($q$SELECT pmed.train_from_partials(p, 'svm') FROM (SELECT pmed.rnn
 SET statement_timeout = '300ms';
 SELECT pmed.rnn_train(history, target, '{"epochs": 10000, "validation_fraction": 0}') FROM nn_pk;
 RESET statement_timeout;
+
+-- Static per-row inputs (RR intervals, age...) beside the signal or sequence:
+-- here the class depends only on the static value s, not on the waveform.
+CREATE TABLE nn_st AS
+SELECT i, ARRAY(SELECT sin(t / 3.0 + i) FROM generate_series(1, 24) t)::float8[] AS sig,
+       ARRAY[((i * 7919) % 1000) / 500.0 - 1.0, CASE WHEN i % 7 = 0 THEN NULL ELSE i % 3 END]::float8[] AS st,
+       ((i * 7919) % 1000) / 500.0 - 1.0 > 0 AS y
+FROM generate_series(1, 300) i;
+CREATE TABLE nn_stm AS
+SELECT pmed.cnn_train(sig, st, y, '{"epochs": 20, "filters": [4], "kernel_sizes": [3], "seed": 1, "static_names": ["score", "grade"]}')
+         FILTER (WHERE i % 5 <> 0) AS cnn,
+       pmed.rnn_train(ARRAY[sig[1:6]], st, y, '{"epochs": 20, "hidden_size": 4, "seed": 1}')
+         FILTER (WHERE i % 5 <> 0) AS rnn
+FROM nn_st;
+SELECT i->>'n_static' AS n_static, i->'static_names' AS names, i->>'architecture' AS architecture,
+       i->>'explanation_baseline' AS baseline
+FROM (SELECT pmed.model_info(cnn) AS i FROM nn_stm) s;
+SELECT i->>'n_static' AS n_static, i->'static_names' AS names, i->>'architecture' AS architecture
+FROM (SELECT pmed.model_info(rnn) AS i FROM nn_stm) s;
+-- held out: the statics carry the class
+SELECT avg((pmed.predict_label(cnn, sig, st) = y::text)::int) >= 0.9 AS cnn_accurate,
+       avg((pmed.predict_label(rnn, ARRAY[sig[1:6]], st) = y::text)::int) >= 0.9 AS rnn_accurate,
+       bool_and(pmed.predict(cnn, sig, st) = (pmed.predict_proba(cnn, sig, st) >= 0.5)::int) AS predict_agrees,
+       bool_and(pmed.predict_proba(cnn, sig, st, 'false') + pmed.predict_proba(cnn, sig, st, 'true') - 1 < 1e-12) AS proba_sums
+FROM nn_stm, nn_st WHERE i % 5 = 0;
+-- explain: the statics are extra rows; base_value + contributions = P(true) within 0.01
+SELECT e.feature, e.name, e.value IS NULL AS missing
+FROM nn_stm, nn_st, pmed.explain(cnn, sig, st) e WHERE i = 5 ORDER BY e.feature;
+SELECT count(*) AS rows_checked FROM (
+  SELECT abs(sum(e.contribution) - pmed.predict_proba(cnn, sig, st)) AS gap
+  FROM nn_stm, nn_st, pmed.explain(cnn, sig, st) e WHERE i % 5 = 0 AND i <= 100 GROUP BY i, cnn, sig, st) s
+WHERE gap < 0.01;
+SELECT count(*) AS rows_checked FROM (
+  SELECT abs(sum(e.contribution) - pmed.predict_proba(rnn, ARRAY[sig[1:6]], st)) AS gap
+  FROM nn_stm, nn_st, pmed.explain(rnn, ARRAY[sig[1:6]], st) e WHERE i % 5 = 0 AND i <= 100 GROUP BY i, rnn, sig, st) s
+WHERE gap < 0.01;
+SELECT count(*) AS steps, count(DISTINCT feature) AS features
+FROM nn_stm, nn_st, pmed.explain_steps(rnn, ARRAY[sig[1:6]], st) WHERE i = 5;
+-- partial states with statics merge into the same model
+SELECT pmed.model_info(pmed.train_from_partials(p))->>'parameters_crc32c' =
+       (SELECT pmed.model_info(pmed.rnn_train(ARRAY[sig[1:6]], st, y, '{"epochs": 2, "hidden_size": 4}'))->>'parameters_crc32c' FROM nn_st) AS same
+FROM (SELECT pmed.rnn_train_partial(ARRAY[sig[1:6]], st, y, '{"epochs": 2, "hidden_size": 4}') AS p FROM nn_st) s;
+-- errors
+SELECT nn_err($q$SELECT pmed.predict(cnn, sig) FROM nn_stm, nn_st WHERE i = 1$q$);
+SELECT nn_err($q$SELECT pmed.explain_steps(cnn, sig) FROM nn_stm, nn_st WHERE i = 1$q$);
+SELECT nn_err($q$SELECT pmed.predict(model, signal, '{1}'::float8[]) FROM nn_cnn, nn_signals WHERE i = 1$q$);
+SELECT nn_err($q$SELECT pmed.predict_proba(cnn, sig, st || 1::float8) FROM nn_stm, nn_st WHERE i = 1$q$);
+SELECT nn_err($q$SELECT pmed.explain(cnn, sig, '{}'::float8[]) FROM nn_stm, nn_st WHERE i = 1$q$);
+SELECT nn_err($q$SELECT pmed.predict(pmed.forest_train(ARRAY[x], x > 2), ARRAY[1.0], ARRAY[1.0]) FROM generate_series(1, 5) x$q$);
+SELECT nn_err($q$SELECT pmed.cnn_train(sig, CASE WHEN i = 9 THEN st || 1::float8 ELSE st END, y) FROM nn_st$q$);
+SELECT nn_err($q$SELECT pmed.cnn_train(sig, CASE WHEN i = 9 THEN '{NaN,1}' ELSE st END, y) FROM nn_st$q$);
+SELECT nn_err($q$SELECT pmed.rnn_train(ARRAY[sig[1:6]], CASE WHEN i = 9 THEN '{Infinity,1}' ELSE st END, y) FROM nn_st$q$);
+SELECT nn_err($q$SELECT pmed.cnn_train(sig, '{{1,2}}'::float8[], y) FROM nn_st$q$);
+SELECT nn_err($q$SELECT pmed.cnn_train(sig, st, y, '{"static_names": ["a"]}') FROM nn_st$q$);
+SELECT nn_err($q$SELECT pmed.cnn_train(sig, y, '{"static_names": ["a"]}') FROM nn_st$q$);
+SELECT nn_err($q$SELECT pmed.train_from_partials(p) FROM (SELECT pmed.cnn_train_partial(sig, st, y) AS p FROM nn_st WHERE i < 50
+                  UNION ALL SELECT pmed.cnn_train_partial(sig, y) FROM nn_st WHERE i >= 50) s$q$);
+-- a NULL statics array skips the row, as a NULL signal does
+SELECT pmed.model_info(pmed.cnn_train(sig, CASE WHEN i > 250 THEN NULL ELSE st END, y, '{"epochs": 1}'))->>'rows_skipped' AS skipped FROM nn_st;
+DROP TABLE nn_st, nn_stm;

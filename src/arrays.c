@@ -150,3 +150,53 @@ pmed_sequence_array(ArrayType *arr, bool channels_first, int max_steps, int max_
 	pfree(flat);
 	return out;
 }
+
+/*
+ * The per-row static values of a cnn or rnn (float8[], one dimension, 1 to
+ * max_width elements): NULL elements become NAN (missing); NaN/Infinity,
+ * empty or multi-dimensional arrays are an ERROR 22023.  *width gets the
+ * length.  Returns a palloc'd array.
+ */
+double *
+pmed_statics_array(ArrayType *arr, int max_width, int *width)
+{
+	int			n;
+	double	   *out;
+
+	if (ARR_ELEMTYPE(arr) != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("static values must be a float8 array")));
+	if (ARR_NDIM(arr) != 1 || ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("static values must be a non-empty one-dimensional array")));
+	n = ARR_DIMS(arr)[0];
+	if (n > max_width)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many static values: %d", n),
+				 errdetail("At most %d static values are supported.", max_width)));
+	out = palloc(sizeof(double) * n);
+	{
+		bits8	   *nulls = ARR_NULLBITMAP(arr);
+		const double *src = (const double *) ARR_DATA_PTR(arr);
+
+		for (int i = 0; i < n; i++)
+		{
+			if (nulls && !(nulls[i / 8] & (1 << (i % 8))))
+			{
+				out[i] = NAN;
+				continue;
+			}
+			if (!isfinite(*src))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("static value %d is %s", i + 1, isnan(*src) ? "NaN" : "infinite"),
+						 errhint("Pass NULL for a missing value.")));
+			out[i] = *src++;
+		}
+	}
+	*width = n;
+	return out;
+}

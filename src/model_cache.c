@@ -343,6 +343,14 @@ pmed_features_arg(FunctionCallInfo fcinfo, int argno, const PmedModel *m)
 	/* cnn / rnn models take signals and sequences */
 	if (m->kind == PMED_KIND_CNN || m->kind == PMED_KIND_RNN)
 		return pmed_nn_input_arg(fcinfo, argno, m);
+	/* statics (pmed.predict(model, input, statics) ...) are for cnn and rnn models */
+	if (unlikely(PG_NARGS() > argno + 1 &&
+				 get_fn_expr_argtype(fcinfo->flinfo, argno + 1) == FLOAT8ARRAYOID))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("static values apply to cnn and rnn models only, not to a %s model",
+						pmed_kind_name(m->kind)),
+				 errhint("Call the function without the statics argument.")));
 	cache = site_cache(fcinfo);
 	/* a model of named features takes them (jsonb or a row), never float8[] */
 	if (unlikely(m->encoding != NULL))

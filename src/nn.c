@@ -9,17 +9,24 @@
  * feature per step).  NULL elements are missing values.  Rows are stored
  * step-major by the training pipeline (PMED_COL_SIGNAL / _SEQUENCE).
  *
+ * Optional per-row static values (pmed.cnn_train(signal, statics, label),
+ * pmed.rnn_train(sequence, statics, label); RR intervals, age...) join the
+ * network after the convolution / GRU layers: PMED_COL_STATICS.
+ *
  * Inside the nn family, a prediction input (pmed_nn_input_arg) is handed
  * to predict / predict_proba as one buffer: x[0] = the number of steps,
- * then steps x n_features values.
+ * x[1] = the number of static values, then steps x n_features values, then
+ * the static values.
  */
 #include "pmed.h"
 
 #include <math.h>
 
+#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 
 #include "core/nn.h"
 
@@ -52,7 +59,8 @@ typedef struct NnParams
 } NnParams;
 
 #define NN_COMMON_KEYS PMED_COMMON_OPTION_KEYS, "dense", "dropout", "epochs", "batch_size", \
-	"learning_rate", "weight_decay", "class_weight", "validation_fraction", "patience", "standardize"
+	"learning_rate", "weight_decay", "class_weight", "validation_fraction", "patience", "standardize", \
+	"static_names"
 
 static const char *const cnn_option_keys[] = {
 	NN_COMMON_KEYS, "filters", "kernel_sizes", "pooling", "pool_type", "head", NULL
@@ -312,6 +320,67 @@ static const PmedParamField nn_param_fields[] = {
 	PMED_PARAM(BOOL, NnParams, standardize, 0, 1),
 };
 
+/*
+ * The names of the k static inputs: the static_names option of options
+ * (jsonb text, or NULL), else s1..sk.  With check, a bad option is an
+ * ERROR 22023.
+ */
+static char **
+nn_static_names(const char *options_text, int k, bool check)
+{
+	char	  **names = palloc(sizeof(char *) * Max(k, 1));
+	int			n = 0;
+
+	if (options_text != NULL)
+	{
+		Jsonb	   *options = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(options_text)));
+		JsonbValue	buf;
+		JsonbValue *v = pmed_option_get(options, "static_names", &buf);
+
+		if (v != NULL && v->type != jbvNull)
+		{
+			JsonbIterator *it;
+			JsonbValue	elem;
+			JsonbIteratorToken tok;
+
+			if (check && k == 0)
+				pmed_option_error("static_names", "The model has no static inputs.");
+			if (!(v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data)))
+			{
+				if (check)
+					pmed_option_error("static_names", "The value must be an array of strings.");
+			}
+			else
+			{
+				it = JsonbIteratorInit(v->val.binary.data);
+				while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+				{
+					if (tok != WJB_ELEM)
+						continue;
+					if (elem.type != jbvString || n == k)
+					{
+						if (check)
+							pmed_option_error("static_names",
+											  psprintf("The value must be an array of %d strings, one per static input.", k));
+						n = k + 1;
+						break;
+					}
+					names[n++] = pnstrdup(elem.val.string.val, elem.val.string.len);
+				}
+				if (n != k && check)
+					pmed_option_error("static_names",
+									  psprintf("It has %d names but the rows have %d static values.", n, k));
+			}
+		}
+	}
+	if (n != k)
+		n = 0;
+	if (n == 0)
+		for (int j = 0; j < k; j++)
+			names[j] = psprintf("s%d", j + 1);
+	return names;
+}
+
 static void
 nn_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson *meta, int arch)
 {
@@ -322,6 +391,7 @@ nn_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson 
 	PmedNnModel *m;
 	PmedError	err = {0};
 	StringInfoData a;
+	char	  **static_names;
 
 	nn_engine_options(par, arch, &o);
 	o.seed = data->common->seed;
@@ -338,6 +408,9 @@ nn_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson 
 	d.len = data->seq_len;
 	d.offset = data->seq_offset;
 	d.x = data->seq_x;
+	d.n_static = data->n_static;
+	d.s = data->n_static > 0 ? data->static_x : NULL;
+	static_names = nn_static_names(data->options_text, data->n_static, true);
 	d.y = data->ds.y;
 	d.n_classes = classification ? (int) schema->n_classes : 0;
 	if (pmed_nn_train(&d, &o, &m, &err) != PMED_OK)
@@ -362,6 +435,8 @@ nn_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson 
 						 m->n_features, m->n_features == 1 ? "" : "s", m->gru_layers,
 						 m->gru_layers == 1 ? "" : "s", m->hidden,
 						 m->bidirectional ? ", bidirectional" : "");
+	if (m->n_static > 0)
+		appendStringInfo(&a, "; + %d static input%s", m->n_static, m->n_static == 1 ? "" : "s");
 	for (int i = 0; i < m->n_dense; i++)
 		appendStringInfo(&a, "; dense %d + relu", m->dense[i]);
 	appendStringInfo(&a, "; output %d %s", m->n_classes == 2 ? 1 : pmed_nn_n_outputs(m),
@@ -369,6 +444,15 @@ nn_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson 
 	pmed_json_kv_string(meta, "architecture", a.data);
 	if (arch == PMED_NN_CNN)
 		pmed_json_kv_int(meta, "signal_length", m->fixed_len);
+	pmed_json_kv_int(meta, "n_static", m->n_static);
+	if (m->n_static > 0)
+	{
+		pmed_json_key(meta, "static_names");
+		pmed_json_begin_array(meta);
+		for (int j = 0; j < m->n_static; j++)
+			pmed_json_string(meta, static_names[j]);
+		pmed_json_end_array(meta);
+	}
 	pmed_json_kv_uint(meta, "n_parameters", m->n_params);
 	pmed_json_kv_uint(meta, "memory_bytes", pmed_nn_memory_size(m));
 	pmed_json_kv_int(meta, "epochs_run", m->epochs_run);
@@ -397,6 +481,8 @@ nn_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson 
 						"standardize with training mean/std of observed values; a missing sample is 0 (the mean); plus a 0/1 mask channel per channel when training had missing samples" :
 						"standardize with training mean/std of observed values; a missing value carries the last value observed in the sequence, else 0 (the mean); plus a 0/1 mask and log(1 + steps since last observation) per feature when training had missing values");
 	pmed_json_kv_string(meta, "explanation_baseline",
+						m->n_static > 0 ?
+						"every value at its training mean, observed at every step; static values at their training means" :
 						"every value at its training mean, observed at every step");
 	pmed_nn_free(m);
 }
@@ -415,14 +501,23 @@ rnn_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson
 
 /* ---- using models ---- */
 
-/* x[0] = steps, then the values (pmed_nn_input_arg). */
+/* x[0] = steps, x[1] = statics, then the values and statics (pmed_nn_input_arg). */
+#define NN_X(x) ((x) + 2)
+static const double *
+nn_statics(const PmedModel *m, const double *x)
+{
+	const PmedNnModel *nn = m->algo;
+
+	return x[1] > 0 ? x + 2 + (size_t) x[0] * nn->n_features : NULL;
+}
+
 static double *
 nn_outputs(const PmedModel *m, const double *x)
 {
 	const PmedNnModel *nn = m->algo;
 	double	   *out = palloc(sizeof(double) * pmed_nn_n_outputs(nn));
 
-	if (!pmed_nn_predict(nn, (int) x[0], x + 1, NULL, out))
+	if (!pmed_nn_predict(nn, (int) x[0], NN_X(x), nn_statics(m, x), out))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("the %s model's output is not finite for this input", pmed_kind_name(m->kind))));
@@ -465,7 +560,29 @@ pmed_nn_input_arg(FunctionCallInfo fcinfo, int argno, const PmedModel *m)
 										PMED_NN_MAX_FEATURES, &steps, &width);
 	double	   *buf;
 	PmedError	err = {0};
+	int			k = 0;
+	double	   *statics = NULL;
 
+	/* pmed.predict(model, input, statics) and the like: the next argument */
+	if (PG_NARGS() > argno + 1 && get_fn_expr_argtype(fcinfo->flinfo, argno + 1) == FLOAT8ARRAYOID)
+		statics = pmed_statics_array(PG_GETARG_ARRAYTYPE_P(argno + 1), PMED_NN_MAX_STATIC, &k);
+	if (statics == NULL && nn->n_static > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this %s model takes %d static values per row", pmed_kind_name(m->kind), nn->n_static),
+				 errdetail("It was trained with a statics argument."),
+				 errhint("Pass them after the input, as in pmed.predict(model, input, statics).")));
+	if (statics != NULL && nn->n_static == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this %s model takes no static values", pmed_kind_name(m->kind)),
+				 errdetail("It was trained without a statics argument."),
+				 errhint("Call the function without the statics argument.")));
+	if (k != nn->n_static)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wrong number of static values: %d", k),
+				 errdetail("The model was trained on %d.", nn->n_static)));
 	if (width != nn->n_features)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -474,9 +591,12 @@ pmed_nn_input_arg(FunctionCallInfo fcinfo, int argno, const PmedModel *m)
 				 errdetail("The model was trained on %d.", nn->n_features)));
 	if (pmed_nn_check_input(nn, steps, &err) != PMED_OK)
 		pmed_report(&err);
-	buf = palloc(sizeof(double) * ((size_t) steps * width + 1));
+	buf = palloc(sizeof(double) * ((size_t) steps * width + k + 2));
 	buf[0] = steps;
-	memcpy(buf + 1, v, sizeof(double) * steps * width);
+	buf[1] = k;
+	memcpy(buf + 2, v, sizeof(double) * steps * width);
+	if (k > 0)
+		memcpy(buf + 2 + (size_t) steps * width, statics, sizeof(double) * k);
 	pfree(v);
 	return buf;
 }
@@ -502,9 +622,36 @@ nn_attributions(const PmedModel *m, const double *x, double *base, double *outpu
 
 	*per_step = palloc0(sizeof(double) * ((size_t) len * nn->n_features));
 	*per_feature = palloc0(sizeof(double) * (nn->n_features + nn->n_static + 1));
-	if (pmed_nn_explain(nn, len, x + 1, NULL, nn_target(m, x), 0, base, output,
+	if (pmed_nn_explain(nn, len, NN_X(x), nn_statics(m, x), nn_target(m, x), 0, base, output,
 						*per_step, *per_feature, &err) != PMED_OK)
 		pmed_report(&err);
+}
+
+/* The static input names recorded in the model's metadata (model_info). */
+static char **
+nn_model_static_names(const PmedModel *m, int k)
+{
+	char	  **names = palloc(sizeof(char *) * k);
+	Jsonb	   *meta = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(m->meta_json)));
+	JsonbValue	buf;
+	JsonbValue *v = pmed_option_get(meta, "static_names", &buf);
+	int			n = 0;
+
+	if (v != NULL && v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data))
+	{
+		JsonbIterator *it = JsonbIteratorInit(v->val.binary.data);
+		JsonbValue	elem;
+		JsonbIteratorToken tok;
+
+		while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+			if (tok == WJB_ELEM && elem.type == jbvString && n < k)
+			{
+				names[n++] = pnstrdup(elem.val.string.val, elem.val.string.len);
+			}
+	}
+	for (int j = n; j < k; j++)
+		names[j] = psprintf("s%d", j + 1);
+	return names;
 }
 
 static char *
@@ -526,10 +673,24 @@ pmed_nn_explain_rows(FunctionCallInfo fcinfo, const PmedModel *m, const double *
 				output;
 	double	   *per_step,
 			   *per_feature;
-	double	   *mean = palloc(sizeof(double) * p);
-	char	  **names = palloc(sizeof(char *) * p);
+	int			k = nn->n_static;
+	double	   *mean = palloc(sizeof(double) * (p + k));
+	char	  **names = palloc(sizeof(char *) * (p + k));
+	char	  **static_names;
 
 	nn_attributions(m, x, &base, &output, &per_step, &per_feature);
+	if (k > 0)
+	{
+		/* the statics follow the features, named as in model_info */
+		const double *s = nn_statics(m, x);
+
+		static_names = nn_model_static_names(m, k);
+		for (int j = 0; j < k; j++)
+		{
+			mean[p + j] = s[j];
+			names[p + j] = static_names[j];
+		}
+	}
 	for (int j = 0; j < p; j++)
 	{
 		/* value: the mean of the feature's observed values over the steps */
@@ -537,15 +698,15 @@ pmed_nn_explain_rows(FunctionCallInfo fcinfo, const PmedModel *m, const double *
 		int			n = 0;
 
 		for (int t = 0; t < len; t++)
-			if (!isnan(x[1 + (size_t) t * p + j]))
+			if (!isnan(NN_X(x)[(size_t) t * p + j]))
 			{
-				sum += x[1 + (size_t) t * p + j];
+				sum += NN_X(x)[(size_t) t * p + j];
 				n++;
 			}
 		mean[j] = n == 0 ? NAN : sum / n;
 		names[j] = nn_feature_name(m, j);
 	}
-	return pmed_explain_rows(fcinfo, p, base, names, mean, per_feature);
+	return pmed_explain_rows(fcinfo, p + k, base, names, mean, per_feature);
 }
 
 PG_FUNCTION_INFO_V1(explain_steps);
@@ -579,7 +740,7 @@ explain_steps(PG_FUNCTION_ARGS)
 		{
 			Datum		values[5];
 			bool		nulls[5] = {false, false, false, false, false};
-			double		v = x[1 + (size_t) t * p + f];
+			double		v = NN_X(x)[(size_t) t * p + f];
 
 			values[0] = Int32GetDatum(t + 1);
 			values[1] = Int32GetDatum(f + 1);
@@ -597,6 +758,9 @@ explain_steps(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+extern const PmedFamily pmed_cnn_statics_family;
+extern const PmedFamily pmed_rnn_statics_family;
+
 const PmedFamily pmed_cnn_family = {
 	.kind = PMED_KIND_CNN,
 	.name = "cnn",
@@ -606,6 +770,7 @@ const PmedFamily pmed_cnn_family = {
 	.n_columns = 2,
 	.columns = {PMED_COL_SIGNAL, PMED_COL_LABEL},
 	.null_detail = "signal or a NULL label",
+	.with_statics = &pmed_cnn_statics_family,
 	.params_size = sizeof(NnParams),
 	.n_param_fields = lengthof(nn_param_fields),
 	.param_fields = nn_param_fields,
@@ -624,6 +789,46 @@ const PmedFamily pmed_rnn_family = {
 	.n_columns = 2,
 	.columns = {PMED_COL_SEQUENCE, PMED_COL_LABEL},
 	.null_detail = "sequence or a NULL label",
+	.with_statics = &pmed_rnn_statics_family,
+	.params_size = sizeof(NnParams),
+	.n_param_fields = lengthof(nn_param_fields),
+	.param_fields = nn_param_fields,
+	.parse_params = rnn_parse_params,
+	.fit = rnn_fit,
+	.predict = nn_predict,
+	.predict_proba = nn_predict_proba,
+};
+
+/* The same families with a statics column: pmed.cnn_train(signal, statics, label). */
+const PmedFamily pmed_cnn_statics_family = {
+	.kind = PMED_KIND_CNN,
+	.name = "cnn",
+	.option_keys = cnn_option_keys,
+	.classification = true,
+	.regression = true,
+	.n_columns = 3,
+	.columns = {PMED_COL_SIGNAL, PMED_COL_STATICS, PMED_COL_LABEL},
+	.null_detail = "signal, NULL statics or a NULL label",
+	.with_statics = &pmed_cnn_statics_family,
+	.params_size = sizeof(NnParams),
+	.n_param_fields = lengthof(nn_param_fields),
+	.param_fields = nn_param_fields,
+	.parse_params = cnn_parse_params,
+	.fit = cnn_fit,
+	.predict = nn_predict,
+	.predict_proba = nn_predict_proba,
+};
+
+const PmedFamily pmed_rnn_statics_family = {
+	.kind = PMED_KIND_RNN,
+	.name = "rnn",
+	.option_keys = rnn_option_keys,
+	.classification = true,
+	.regression = true,
+	.n_columns = 3,
+	.columns = {PMED_COL_SEQUENCE, PMED_COL_STATICS, PMED_COL_LABEL},
+	.null_detail = "sequence, NULL statics or a NULL label",
+	.with_statics = &pmed_rnn_statics_family,
 	.params_size = sizeof(NnParams),
 	.n_param_fields = lengthof(nn_param_fields),
 	.param_fields = nn_param_fields,
@@ -634,4 +839,6 @@ const PmedFamily pmed_rnn_family = {
 };
 
 PMED_TRAIN_AGGREGATE(cnn_train, pmed_cnn_family)
+PMED_TRAIN_AGGREGATE(cnn_train_statics, pmed_cnn_statics_family)
+PMED_TRAIN_AGGREGATE(rnn_train_statics, pmed_rnn_statics_family)
 PMED_TRAIN_AGGREGATE(rnn_train, pmed_rnn_family)

@@ -69,7 +69,8 @@ typedef enum PmedColumn
 	PMED_COL_ITEM,				/* bigint: item or drug */
 	PMED_COL_WEIGHT,			/* float8 >= 0; 1 when the argument is left out */
 	PMED_COL_SIGNAL,			/* float8[] or float8[][] channels x T (cnn): step-major rows */
-	PMED_COL_SEQUENCE			/* float8[][] steps x features (rnn): rows of any length */
+	PMED_COL_SEQUENCE,			/* float8[][] steps x features (rnn): rows of any length */
+	PMED_COL_STATICS			/* float8[]: n_static per-row values (cnn, rnn), NAN = missing */
 } PmedColumn;
 
 #define PMED_MAX_COLUMNS 4
@@ -136,6 +137,10 @@ typedef struct PmedTrainSet
 	const int32 *seq_len;
 	const int64 *seq_offset;
 	const double *seq_x;
+	/* STATICS column (canonical order): n_rows * n_static, NAN = missing; or NULL */
+	int			n_static;
+	const double *static_x;
+	const char *options_text;	/* the options as given (jsonb text), or NULL */
 	const PmedCommonParams *common;
 	const void *params;			/* the family's parameter struct */
 	const struct PmedEncoding *enc; /* named features: their encoding, else NULL */
@@ -155,6 +160,8 @@ typedef struct PmedFamily
 	bool		features_complete;	/* NULL feature elements are an error */
 	bool		allow_empty;	/* zero rows train a model (else 22023) */
 	const char *null_detail;	/* "a NULL ..." for the no-rows error */
+	/* the variant of this family that takes a STATICS column (same kind), or NULL */
+	const struct PmedFamily *with_statics;
 
 	/* Typed parameters: size, and the fields of its serialized form. */
 	size_t		params_size;
@@ -279,6 +286,8 @@ extern int64 *pmed_bigint_array(ArrayType *arr, size_t *n);
 /* A signal (channels_first) or sequence array, step-major (arrays.c). */
 extern double *pmed_sequence_array(ArrayType *arr, bool channels_first, int max_steps,
 								   int max_width, int *steps, int *width);
+/* The static values of a cnn or rnn row (arrays.c). */
+extern double *pmed_statics_array(ArrayType *arr, int max_width, int *width);
 
 /* ---- training: row store, state, final skeleton (train_state.c) ---- */
 

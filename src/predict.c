@@ -119,7 +119,7 @@ class_probability(FunctionCallInfo fcinfo, const char *function, int k_from_labe
 	require_classifier(m, function);
 	if (k_from_label)
 	{
-		char	   *label = text_to_cstring(PG_GETARG_TEXT_PP(2));
+		char	   *label = text_to_cstring(PG_GETARG_TEXT_PP(PG_NARGS() - 1));
 
 		k = pmed_class_index(m, label);
 		if (k < 0)

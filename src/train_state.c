@@ -46,6 +46,7 @@
 
 #define STATE_MAGIC			0x504D5453	/* "PMTS" */
 #define STATE_VERSION		1
+#define STATE_STATICS		0x8000	/* kind flag: the family's with_statics variant */
 
 typedef struct TrainChunk
 {
@@ -62,6 +63,7 @@ typedef struct TrainChunk
 	double	   *sx;				/* their values, steps * n_features per row, appended */
 	int64		sx_n;			/* values used */
 	int64		sx_cap;			/* values allocated */
+	double	   *stx;			/* STATICS: cap * n_static */
 } TrainChunk;
 
 typedef struct TrainState
@@ -73,6 +75,7 @@ typedef struct TrainState
 	int64		n_rows;
 	int64		rows_skipped;
 	int64		seq_values;		/* SIGNAL / SEQUENCE values held */
+	int			n_static;		/* STATICS width, -1 until the first row */
 	char	   *options_text;	/* the options as given (jsonb text), or NULL */
 	uint64		options_hash;	/* hash of the first row's jsonb bytes */
 	bool		parsed;			/* common and params hold the parsed options */
@@ -148,6 +151,7 @@ state_create(const PmedFamily *family, PmedLabelKind label_kind)
 	st->family = family;
 	st->label_kind = label_kind;
 	st->n_features = has_width(family) ? -1 : 0;
+	st->n_static = has_column(family, PMED_COL_STATICS) ? -1 : 0;
 	initStringInfo(&st->arena);
 	return st;
 }
@@ -301,6 +305,9 @@ chunk_new(TrainState *st)
 				break;
 			case PMED_COL_WEIGHT:
 				c->w = palloc(sizeof(double) * c->cap);
+				break;
+			case PMED_COL_STATICS:
+				c->stx = palloc_extended(sizeof(double) * c->cap * Max(st->n_static, 1), MCXT_ALLOC_HUGE);
 				break;
 			case PMED_COL_SIGNAL:
 			case PMED_COL_SEQUENCE:
@@ -569,6 +576,8 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 	PmedColumn	seq_col = seq_column(family);
 	double	   *seq = NULL;
 	int			seq_steps = 0;
+	int			statics_arg = -1;
+	double	   *statics = NULL;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "%s_train called in non-aggregate context", family->name);
@@ -578,6 +587,8 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 			label_arg = i + 1;
 		else if (family->columns[i] == PMED_COL_FEATURES || family->columns[i] == seq_col)
 			features_arg = i + 1;
+		else if (family->columns[i] == PMED_COL_STATICS)
+			statics_arg = i + 1;
 	}
 	if (label_arg > 0)
 		label_type = get_fn_expr_argtype(fcinfo->flinfo, label_arg);
@@ -636,6 +647,19 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 		arr = PG_GETARG_ARRAYTYPE_P(features_arg);
 		width = pmed_feature_array_length(arr);
 	}
+	if (statics_arg > 0)
+	{
+		int			k;
+
+		statics = pmed_statics_array(PG_GETARG_ARRAYTYPE_P(statics_arg), PMED_NN_MAX_STATIC, &k);
+		if (st->n_static == -1)
+			st->n_static = k;
+		else if (st->n_static != k)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("static arrays must all have the same length"),
+					 errdetail("Earlier rows have %d static values; this row has %d.", st->n_static, k)));
+	}
 	for (int i = 0; i < family->n_columns && i < n_args; i++)
 	{
 		if (family->columns[i] == PMED_COL_ID)
@@ -656,6 +680,8 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 	c = state_next_slot(st, width, &slot);
 	if (seq != NULL)
 		seq_store(st, c, slot, seq, seq_steps);
+	if (statics != NULL)
+		memcpy(c->stx + (size_t) slot * st->n_static, statics, sizeof(double) * st->n_static);
 	if (arr != NULL)
 	{
 		double	   *dst = c->x + (size_t) slot * width;
@@ -733,6 +759,10 @@ state_append(TrainState *dst, const TrainState *src)
 				 errmsg("cannot merge partial states of different model kinds"),
 				 errdetail("One state is for a %s model, the other for a %s model.",
 						   dst->family->name, src->family->name)));
+	if (has_column(dst->family, PMED_COL_STATICS) != has_column(src->family, PMED_COL_STATICS))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot merge partial states with and without static values")));
 	dst->rows_skipped += src->rows_skipped;
 	if (src->options_text != NULL)
 	{
@@ -752,6 +782,17 @@ state_append(TrainState *dst, const TrainState *src)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine training rows with labels of different types")));
 
+	if (has_column(f, PMED_COL_STATICS))
+	{
+		if (dst->n_static == -1)
+			dst->n_static = src->n_static;
+		else if (src->n_static != -1 && dst->n_static != src->n_static)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("static arrays must all have the same length"),
+					 errdetail("One state has %d static values per row, the other %d.",
+							   dst->n_static, src->n_static)));
+	}
 	if ((dst->raw_rows == NULL) != (src->raw_rows == NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -780,6 +821,9 @@ state_append(TrainState *dst, const TrainState *src)
 			if (c->x)
 				memcpy(d->x + (size_t) slot * src->n_features, c->x + (size_t) i * src->n_features,
 					   sizeof(double) * src->n_features);
+			if (c->stx)
+				memcpy(d->stx + (size_t) slot * src->n_static, c->stx + (size_t) i * src->n_static,
+					   sizeof(double) * src->n_static);
 			if (c->text_off)
 				d->text_off[slot] = arena_add(dst, src->arena.data + c->text_off[i]);
 			if (c->y)
@@ -936,6 +980,8 @@ state_rows_bytes(const TrainState *st)
 	{
 		if (f->columns[i] == PMED_COL_FEATURES)
 			per_row += sizeof(double) * (double) Max(st->n_features, 0);
+		else if (f->columns[i] == PMED_COL_STATICS)
+			per_row += sizeof(double) * (double) Max(st->n_static, 0);
 		else if (f->columns[i] != PMED_COL_LABEL || st->label_kind != PMED_LABEL_TEXT)
 			per_row += 8;
 	}
@@ -962,11 +1008,13 @@ state_serialize(const TrainState *st)
 	pmed_writer_init(&w);
 	pmed_put_u32(&w, STATE_MAGIC);
 	pmed_put_u8(&w, STATE_VERSION);
-	pmed_put_u16(&w, (uint16) f->kind);
+	pmed_put_u16(&w, (uint16) f->kind | (has_column(f, PMED_COL_STATICS) ? STATE_STATICS : 0));
 	pmed_put_u8(&w, (uint8) st->label_kind);
 	pmed_put_i32(&w, p);
 	pmed_put_i64(&w, st->n_rows);
 	pmed_put_i64(&w, st->rows_skipped);
+	if (has_column(f, PMED_COL_STATICS))
+		pmed_put_i32(&w, st->n_static);
 	pmed_put_u8(&w, st->options_text != NULL);
 	if (st->options_text)
 		pmed_put_str(&w, st->options_text);
@@ -1001,6 +1049,8 @@ state_serialize(const TrainState *st)
 			}
 			if (c->x)
 				pmed_put_bytes(&w, c->x + (size_t) i * p, sizeof(double) * p);
+			if (c->stx)
+				pmed_put_bytes(&w, c->stx + (size_t) i * st->n_static, sizeof(double) * st->n_static);
 			if (c->text_off)
 				pmed_put_str(&w, st->arena.data + c->text_off[i]);
 			if (c->y)
@@ -1076,7 +1126,8 @@ state_deserialize(const char *data, size_t len)
 				has_positive,
 				has_names;
 	uint16		kind;
-	int32		p;
+	int32		p,
+				n_static = 0;
 	int64		n_rows,
 				skipped;
 	int64		row_bytes = 0;
@@ -1091,13 +1142,19 @@ state_deserialize(const char *data, size_t len)
 
 	if (!pmed_get_u32(&r, &magic) || !pmed_get_u8(&r, &version) || !pmed_get_u16(&r, &kind) ||
 		!pmed_get_u8(&r, &label_kind) || !pmed_get_i32(&r, &p) ||
-		!pmed_get_i64(&r, &n_rows) || !pmed_get_i64(&r, &skipped) || !pmed_get_u8(&r, &has_options))
+		!pmed_get_i64(&r, &n_rows) || !pmed_get_i64(&r, &skipped) ||
+		((kind & STATE_STATICS) && !pmed_get_i32(&r, &n_static)) || !pmed_get_u8(&r, &has_options))
 		deserial_fail(&r, NULL);
 	if (magic != STATE_MAGIC || version != STATE_VERSION)
 		deserial_fail(&r, "not a pmed training state of this version");
-	f = kind == 0 ? &rows_family : pmed_family_for_kind(kind);
+	f = kind == 0 ? &rows_family : pmed_family_for_kind(kind & ~STATE_STATICS);
+	if (f != NULL && (kind & STATE_STATICS))
+		f = f->with_statics;
 	if (f == NULL)
 		deserial_fail(&r, "unknown model kind");
+	if ((kind & STATE_STATICS) &&
+		(n_static < -1 || n_static == 0 || n_static > PMED_NN_MAX_STATIC || (n_static == -1 && n_rows > 0)))
+		deserial_fail(&r, "bad static width");
 	if (label_kind > PMED_LABEL_FLOAT ||
 		(has_column(f, PMED_COL_LABEL) != (label_kind != PMED_LABEL_NONE)) ||
 		n_rows < 0 || n_rows > MAX_TRAIN_ROWS || skipped < 0 || has_options > 1 ||
@@ -1108,6 +1165,8 @@ state_deserialize(const char *data, size_t len)
 
 	st = state_create(f, (PmedLabelKind) label_kind);
 	st->rows_skipped = skipped;
+	if (kind & STATE_STATICS)
+		st->n_static = n_static;
 	if (has_options)
 	{
 		if (!pmed_get_str(&r, &st->options_text))
@@ -1157,6 +1216,7 @@ state_deserialize(const char *data, size_t len)
 		row_bytes += f->columns[i] == PMED_COL_FEATURES ? (int64) Max(p, 0) * 8 :
 			(f->columns[i] == PMED_COL_SIGNAL || f->columns[i] == PMED_COL_SEQUENCE) ?
 			4 + (int64) Max(p, 1) * 8 :
+			f->columns[i] == PMED_COL_STATICS ? (int64) Max(n_static, 1) * 8 :
 			(f->columns[i] == PMED_COL_LABEL && label_kind == PMED_LABEL_TEXT) ? 4 : 8;
 	if (n_rows > 0 && (uint64) n_rows > r.left / (uint64) Max(row_bytes, 1))
 		deserial_fail(&r, "truncated");
@@ -1190,6 +1250,16 @@ state_deserialize(const char *data, size_t len)
 				deserial_fail(&r, "sequence without values");
 			seq_store(st, c, slot, v, steps);
 			pfree(v);
+		}
+		if (c->stx)
+		{
+			double	   *v = c->stx + (size_t) slot * n_static;
+
+			if (!pmed_get_bytes(&r, v, sizeof(double) * n_static))
+				deserial_fail(&r, NULL);
+			for (int j = 0; j < n_static; j++)
+				if (isinf(v[j]))
+					deserial_fail(&r, "bad static value");
 		}
 		if (c->x)
 		{
@@ -1282,6 +1352,8 @@ typedef struct SortArg
 	const uint32 *text_off;
 	const int32 *seq_len;		/* SIGNAL / SEQUENCE rows, or NULL */
 	const int64 *seq_off;
+	const double *stx;			/* STATICS rows, or NULL */
+	int			n_static;
 } SortArg;
 
 /* Label, then the feature bytes (a total order even with NaN = missing). */
@@ -1306,8 +1378,13 @@ compare_rows(const void *a, const void *b, void *arg)
 		/* then the length, then the value bytes */
 		if (s->seq_len[i] != s->seq_len[j])
 			return s->seq_len[i] < s->seq_len[j] ? -1 : 1;
-		return memcmp(s->x + s->seq_off[i] * s->p, s->x + s->seq_off[j] * s->p,
-					  sizeof(double) * s->seq_len[i] * s->p);
+		c = memcmp(s->x + s->seq_off[i] * s->p, s->x + s->seq_off[j] * s->p,
+				   sizeof(double) * s->seq_len[i] * s->p);
+		if (c != 0 || s->stx == NULL)
+			return c;
+		/* then the static values */
+		return memcmp(s->stx + (size_t) i * s->n_static, s->stx + (size_t) j * s->n_static,
+					  sizeof(double) * s->n_static);
 	}
 	return memcmp(s->x + (size_t) i * s->p, s->x + (size_t) j * s->p, sizeof(double) * s->p);
 }
@@ -1380,6 +1457,7 @@ gather_columns(TrainState *st, bool consume, PmedTrainSet *set, double **y, uint
 	int64	   *seq_off = NULL;
 	double	   *seq_x = NULL;
 	int64		sx_at = 0;
+	double	   *stx = NULL;
 
 	*y = NULL;
 	*text_off = NULL;
@@ -1394,6 +1472,8 @@ gather_columns(TrainState *st, bool consume, PmedTrainSet *set, double **y, uint
 	}
 	if (has_column(f, PMED_COL_FEATURES))
 		x = palloc_extended(sizeof(double) * Max(n * p, 1), MCXT_ALLOC_HUGE);
+	if (has_column(f, PMED_COL_STATICS))
+		stx = palloc_extended(sizeof(double) * Max(n * Max(st->n_static, 0), 1), MCXT_ALLOC_HUGE);
 	if (has_column(f, PMED_COL_LABEL))
 	{
 		if (st->label_kind == PMED_LABEL_TEXT)
@@ -1417,6 +1497,8 @@ gather_columns(TrainState *st, bool consume, PmedTrainSet *set, double **y, uint
 			CHECK_FOR_INTERRUPTS();
 			memcpy((char *) (x + (size_t) at * p) + off, (char *) c->x + off, Min(len - off, 4 * 1024 * 1024));
 		}
+		if (stx)
+			memcpy(stx + (size_t) at * st->n_static, c->stx, sizeof(double) * c->n * st->n_static);
 		if (*y)
 			memcpy(*y + at, c->y, sizeof(double) * c->n);
 		if (*text_off)
@@ -1444,6 +1526,8 @@ gather_columns(TrainState *st, bool consume, PmedTrainSet *set, double **y, uint
 				pfree(c->sx);
 			if (c->x)
 				pfree(c->x);
+			if (c->stx)
+				pfree(c->stx);
 			pfree(c);
 		}
 		CHECK_FOR_INTERRUPTS();
@@ -1462,6 +1546,8 @@ gather_columns(TrainState *st, bool consume, PmedTrainSet *set, double **y, uint
 	set->seq_len = seq_len;
 	set->seq_offset = seq_off;
 	set->seq_x = seq_x;
+	set->n_static = stx ? st->n_static : 0;
+	set->static_x = stx;
 }
 
 /*
@@ -1481,6 +1567,8 @@ canonical_supervised(TrainState *st, PmedTrainSet *set, double *y, uint32 *text_
 
 	if (set->seq_len)
 		arg.x = set->seq_x;
+	arg.stx = set->static_x;
+	arg.n_static = set->n_static;
 
 	for (int64 i = 0; i < n; i++)
 		perm[i] = i;
@@ -1561,6 +1649,8 @@ canonical_supervised(TrainState *st, PmedTrainSet *set, double *y, uint32 *text_
 		set->seq_len = len;
 		set->seq_offset = off;
 		set->seq_x = sx;
+		if (set->static_x)
+			permute_rows((double *) set->static_x, set->n_static, perm, n);
 	}
 	else
 		permute_rows(x, p, perm, n);
@@ -1688,6 +1778,7 @@ train_final(TrainState *st, const PmedFamily *family, bool consume)
 			schema.feature_names[j] = pmed_encoding_dense_name(enc, j);
 	}
 	set.common = &st->common;
+	set.options_text = st->options_text;
 	set.params = st->params;
 
 	pmed_json_init(&meta);

@@ -7,7 +7,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pmed;
-SELECT plan(16);
+SELECT plan(23);
 
 SET client_min_messages = warning;
 \i test/nn/signals.sql
@@ -119,6 +119,63 @@ SET LOCAL statement_timeout = '300ms';
 SELECT is(pg_temp.sqlstate_of($$SELECT pmed.rnn_train(history, target, '{"epochs": 10000, "validation_fraction": 0}') FROM nn_pk$$),
           '57014', 'statement_timeout cancels GRU training: 57014');
 RESET statement_timeout;
+
+-- ---- static per-row inputs: the class depends on a per-row number the waveform lacks ----
+-- Measured (20 epochs, 8 filters, seed 1): held-out accuracy 0.995 with the static
+-- value, 0.500 without (chance) on 200 held-out rows.
+CREATE TABLE tap_st AS
+SELECT i, ARRAY(SELECT sin(t / 3.0 + i) + 0.3 * ((i * 7919 + t * 104729) % 1000) / 1000.0
+                FROM generate_series(1, 32) t)::float8[] AS sig,
+       ARRAY[((i * 2654435761) % 1000) / 500.0 - 1.0]::float8[] AS st,
+       ((i * 2654435761) % 1000) / 500.0 - 1.0 > 0 AS y
+FROM generate_series(1, 600) i;
+ANALYZE tap_st;
+CREATE TEMP TABLE tap_st_m AS
+SELECT pmed.cnn_train(sig, st, y, '{"epochs": 20, "filters": [8], "kernel_sizes": [3], "seed": 1}') FILTER (WHERE i <= 400) AS ws,
+       pmed.cnn_train(sig, y, '{"epochs": 20, "filters": [8], "kernel_sizes": [3], "seed": 1}') FILTER (WHERE i <= 400) AS wo
+FROM tap_st;
+CREATE TEMP TABLE tap_st_acc AS
+SELECT avg(((pmed.predict(ws, sig, st) = 1) = y)::int)::float8 AS with_statics,
+       avg(((pmed.predict(wo, sig) = 1) = y)::int)::float8 AS without
+FROM tap_st, tap_st_m WHERE i > 400;
+SELECT cmp_ok((SELECT with_statics FROM tap_st_acc), '>=', 0.95::float8,
+              'CNN with a static input that carries the class: held-out accuracy >= 0.95');
+SELECT cmp_ok((SELECT with_statics - without FROM tap_st_acc), '>=', 0.3::float8,
+              'at least 0.3 above the same CNN without the static input');
+SELECT is((SELECT count(*) FROM (
+             SELECT abs(sum(e.contribution) - pmed.predict_proba(ws, sig, st)) AS gap
+             FROM tap_st_m, tap_st, pmed.explain(ws, sig, st) e
+             WHERE i > 400 AND i <= 420 GROUP BY i, ws, sig, st) s WHERE gap < 0.01), 20::bigint,
+          'explain with statics: base_value + contributions = P(true) within 0.01 for 20 held-out rows');
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 4;
+SET LOCAL parallel_leader_participation = off;
+SELECT matches(pg_temp.plan_of($$SELECT pmed.cnn_train(sig, st, y, '{"epochs": 3}') FROM tap_st$$),
+               'Partial Aggregate', 'EXPLAIN shows a Partial Aggregate for cnn_train with statics');
+CREATE TEMP TABLE tap_st_par AS
+SELECT (SELECT pmed.cnn_train(sig, st, y, '{"epochs": 3, "seed": 5, "filters": [4]}') FROM tap_st) AS cnn,
+       (SELECT pmed.rnn_train(ARRAY[sig[1:8]], st, y, '{"epochs": 3, "seed": 5, "hidden_size": 4}') FROM tap_st) AS rnn;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+RESET parallel_leader_participation;
+SET LOCAL max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE tap_st_ser AS
+SELECT (SELECT pmed.cnn_train(sig, st, y, '{"epochs": 3, "seed": 5, "filters": [4]}') FROM tap_st) AS cnn,
+       (SELECT pmed.rnn_train(ARRAY[sig[1:8]], st, y, '{"epochs": 3, "seed": 5, "hidden_size": 4}') FROM tap_st) AS rnn;
+RESET max_parallel_workers_per_gather;
+SELECT is((SELECT pmed.model_info(cnn)->>'parameters_crc32c' FROM tap_st_par),
+          (SELECT pmed.model_info(cnn)->>'parameters_crc32c' FROM tap_st_ser),
+          'CNN with statics: serial and forced-parallel training give identical parameters (crc32c)');
+SELECT is((SELECT pmed.model_info(rnn)->>'parameters_crc32c' FROM tap_st_par),
+          (SELECT pmed.model_info(rnn)->>'parameters_crc32c' FROM tap_st_ser),
+          'GRU with statics: serial and forced-parallel training give identical parameters (crc32c)');
+SELECT is(pg_temp.rejected_variants(p, 'flip', 'SELECT pmed.train_from_partials(%L)', '{XX001}'),
+          length(p) * 8, 'every single-bit flip of a cnn partial state with statics: XX001')
+FROM (SELECT pmed.cnn_train_partial(sig[1:4], st, y, '{"filters": [2]}') AS p FROM tap_st WHERE i <= 3) s;
 
 SELECT * FROM finish();
 ROLLBACK;
