@@ -2,7 +2,7 @@
 # against a running server; test/run does all of it in a throwaway cluster.
 
 EXTENSION = pmed
-EXTVERSION = 0.2.0
+EXTVERSION = 0.3.0
 
 MODULE_big = pmed
 CORE_SRCS = $(sort $(wildcard src/core/*.c))

@@ -15,7 +15,7 @@
 
 /* PostgreSQL 18 lets a module report its name and version. */
 #if PG_VERSION_NUM >= 180000
-PG_MODULE_MAGIC_EXT(.name = "pmed", .version = "0.2.0");
+PG_MODULE_MAGIC_EXT(.name = "pmed", .version = "0.3.0");
 #else
 PG_MODULE_MAGIC;
 #endif
