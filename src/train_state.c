@@ -34,6 +34,7 @@
 
 #include "core/nn.h"
 #include "named_features.h"
+#include "train_state_type.h"
 #include "core/util.h"
 
 /* Chunks start at this many rows and double up to CHUNK_MAX_BYTES of features. */
@@ -486,7 +487,7 @@ named_features_add(FunctionCallInfo fcinfo, TrainState *st, int argno, MemoryCon
 	PmedError	err = {0};
 	MemoryContext old;
 
-	if (get_fn_expr_argtype(fcinfo->flinfo, argno) == JSONBOID)
+	if (pmed_state_argtype(fcinfo, argno) == JSONBOID)
 		pmed_features_from_jsonb(PG_GETARG_JSONB_P(argno), &row);
 	else
 		pmed_features_from_record(PG_GETARG_HEAPTUPLEHEADER(argno), &st->plan, aggcontext, &row);
@@ -578,6 +579,7 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 	int			seq_steps = 0;
 	int			statics_arg = -1;
 	double	   *statics = NULL;
+	void	   *obj;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "%s_train called in non-aggregate context", family->name);
@@ -591,9 +593,10 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 			statics_arg = i + 1;
 	}
 	if (label_arg > 0)
-		label_type = get_fn_expr_argtype(fcinfo->flinfo, label_arg);
+		label_type = pmed_state_argtype(fcinfo, label_arg);
 
-	st = PG_ARGISNULL(0) ? NULL : (TrainState *) PG_GETARG_POINTER(0);
+	/* the pmed.train_state object; aggcontext becomes its own context */
+	st = pmed_state_arg_rw(fcinfo, 0, &aggcontext, &obj);
 	if (st == NULL)
 	{
 		Jsonb	   *options = (has_options && !PG_ARGISNULL(options_arg)) ?
@@ -601,7 +604,7 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 
 		old = MemoryContextSwitchTo(aggcontext);
 		st = state_create(family, label_arg > 0 ? label_kind_for_type(label_type) : PMED_LABEL_NONE);
-		if (features_arg > 0 && named_features_type(get_fn_expr_argtype(fcinfo->flinfo, features_arg)))
+		if (features_arg > 0 && named_features_type(pmed_state_argtype(fcinfo, features_arg)))
 		{
 			st->raw_rows = pmed_rowstore_new();
 			st->n_features = 0;
@@ -634,7 +637,7 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 		if (PG_ARGISNULL(i))
 		{
 			st->rows_skipped++;
-			PG_RETURN_POINTER(st);
+			PG_RETURN_DATUM(pmed_state_return(fcinfo, obj, st));
 		}
 
 	if (features_arg > 0 && st->raw_rows != NULL)
@@ -714,7 +717,7 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 	if (c->w)
 		c->w[slot] = w;
 	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(st);
+	PG_RETURN_DATUM(pmed_state_return(fcinfo, obj, st));
 }
 
 /* ---- combine ---- */
@@ -861,20 +864,28 @@ train_combinefn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
 	MemoryContext old;
-	TrainState *s1 = PG_ARGISNULL(0) ? NULL : (TrainState *) PG_GETARG_POINTER(0);
-	TrainState *s2 = PG_ARGISNULL(1) ? NULL : (TrainState *) PG_GETARG_POINTER(1);
+	TrainState *s1;
+	TrainState *s2;
+	void	   *obj;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "train_combinefn called in non-aggregate context");
-	if (s2 == NULL)
-		PG_RETURN_POINTER(s1);
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	/* the second state: an object (read only) or flat bytes, validated */
+	s2 = pmed_state_arg_ro(fcinfo, 1);
+	s1 = pmed_state_arg_rw(fcinfo, 0, &aggcontext, &obj);
 
 	old = MemoryContextSwitchTo(aggcontext);
 	if (s1 == NULL)
 		s1 = state_like(s2);
 	state_append(s1, s2);
 	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(s1);
+	PG_RETURN_DATUM(pmed_state_return(fcinfo, obj, s1));
 }
 
 /* ---- serialize / deserialize ---- */
@@ -1081,7 +1092,8 @@ PG_FUNCTION_INFO_V1(train_serialfn);
 Datum
 train_serialfn(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BYTEA_P(state_serialize((TrainState *) PG_GETARG_POINTER(0)));
+	/* the SERIALFUNC of 0.1.0 / 0.2.0 catalogs (internal states) */
+	PG_RETURN_BYTEA_P(state_serialize(pmed_state_arg_ro(fcinfo, 0)));
 }
 
 static void pg_attribute_noreturn()
@@ -1326,7 +1338,7 @@ state_deserialize(const char *data, size_t len)
 	return st;
 }
 
-static TrainState *
+static pg_attribute_unused() TrainState *
 state_from_bytea(bytea *raw)
 {
 	return state_deserialize(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw));
@@ -1336,9 +1348,15 @@ PG_FUNCTION_INFO_V1(train_deserialfn);
 Datum
 train_deserialfn(PG_FUNCTION_ARGS)
 {
-	if (!AggCheckCallContext(fcinfo, NULL))
+	MemoryContext aggcontext;
+	void	   *obj;
+	TrainState *st;
+
+	/* 0.1.0 / 0.2.0 catalogs: their internal state is a state object too */
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "train_deserialfn called in non-aggregate context");
-	PG_RETURN_POINTER(state_from_bytea(PG_GETARG_BYTEA_PP(0)));
+	st = pmed_state_arg_rw(fcinfo, 0, &aggcontext, &obj);
+	PG_RETURN_DATUM(pmed_state_return(fcinfo, obj, st));
 }
 
 /* ---- final: one dense copy, canonical order, classes, fit, encode ---- */
@@ -1849,7 +1867,7 @@ pmed_train_finalfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 {
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();		/* no input rows at all, as for avg() */
-	PG_RETURN_BYTEA_P(final_model(fcinfo, (TrainState *) PG_GETARG_POINTER(0), family));
+	PG_RETURN_BYTEA_P(final_model(fcinfo, pmed_state_arg_ro(fcinfo, 0), family));
 }
 
 /*
@@ -1879,7 +1897,7 @@ train_partial_finalfn(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	st = (TrainState *) PG_GETARG_POINTER(0);
+	st = pmed_state_arg_ro(fcinfo, 0);
 	if (st->consumed)
 		state_consumed_error();
 	PG_RETURN_BYTEA_P(state_serialize(st));
@@ -1919,17 +1937,19 @@ train_merge_transfn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
 	MemoryContext old;
-	TrainState *st = PG_ARGISNULL(0) ? NULL : (TrainState *) PG_GETARG_POINTER(0);
+	TrainState *st;
 	const PmedFamily *named = PG_NARGS() > 2 ? family_arg(fcinfo, 2) : NULL;
 	TrainState *part;
+	void	   *obj;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "train_from_partials called in non-aggregate context");
+	st = pmed_state_arg_rw(fcinfo, 0, &aggcontext, &obj);
 	if (PG_ARGISNULL(1))
-		PG_RETURN_POINTER(st);
+		PG_RETURN_DATUM(pmed_state_return(fcinfo, obj, st));
 
 	/* Decode (and validate) in the per-row context, then append. */
-	part = state_from_bytea(PG_GETARG_BYTEA_PP(1));
+	part = pmed_state_arg_ro(fcinfo, 1);	/* bytea, or a pmed.train_state */
 	if (named != NULL)
 	{
 		if (part->family != &rows_family && part->family != named)
@@ -1963,14 +1983,14 @@ train_merge_transfn(PG_FUNCTION_ARGS)
 				 errmsg("the model family must be the same for every row")));
 	state_append(st, part);
 	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(st);
+	PG_RETURN_DATUM(pmed_state_return(fcinfo, obj, st));
 }
 
 PG_FUNCTION_INFO_V1(train_merge_finalfn);
 Datum
 train_merge_finalfn(PG_FUNCTION_ARGS)
 {
-	TrainState *st = PG_ARGISNULL(0) ? NULL : (TrainState *) PG_GETARG_POINTER(0);
+	TrainState *st = pmed_state_arg_ro(fcinfo, 0);
 	const PmedFamily *family;
 
 	if (st == NULL)
@@ -1978,4 +1998,18 @@ train_merge_finalfn(PG_FUNCTION_ARGS)
 	family = st->named ? st->named : st->family;
 	st->family = family;
 	PG_RETURN_BYTEA_P(final_model(fcinfo, st, family));
+}
+
+/* ---- for the pmed.train_state type (train_state_type.c) ---- */
+
+bytea *
+pmed_state_serialize(const TrainState *st)
+{
+	return state_serialize(st);
+}
+
+TrainState *
+pmed_state_deserialize(const char *data, size_t len)
+{
+	return state_deserialize(data, len);
 }

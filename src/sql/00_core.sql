@@ -4,64 +4,96 @@
 \echo Use "CREATE EXTENSION pmed" to load this file. \quit
 
 -- ---------------------------------------------------------------------------
--- The shared training-aggregate state: combine, serialize, deserialize.
--- Every training aggregate (baseline, svm, forest, cf, content,
--- interactions) uses these, so parallel query and Citus can ship partial
--- states between processes.
+-- The shared training-aggregate state: the type pmed.train_state and its
+-- combine function.  Every training, partial and recommender aggregate uses
+-- them, so parallel query and Citus can ship partial states between
+-- processes: a non-pseudo transition type is what Citus needs to push an
+-- aggregate down to its workers (README, "Scaling").  In memory a state is
+-- an expanded object (never copied per row); flat, the bytes of the state's
+-- serializer (CRC32C last); as text, their canonical base64.  The input,
+-- receive and bytea-cast functions validate every byte (22P02 for bad text,
+-- XX001 for a damaged state).
 -- ---------------------------------------------------------------------------
 
--- Labels, the same for every family: transition, combine, serialize,
--- deserialize and the partial-state final function are IMMUTABLE like
--- PostgreSQL's own (array_agg_transfn): their result depends only on their
--- arguments.  Final functions that train are VOLATILE because a model
--- records its training time (two calls give different bytes).  Used as a
--- plain aggregate, a final function takes the rows out of the state as it
--- copies them, so the row store and the dense training copy are never both
--- whole in memory; used as a window function it copies and keeps them
--- (train_state.c, final_model), so FINALFUNC_MODIFY stays READ_ONLY.
-CREATE FUNCTION pmed.train_combinefn(internal, internal) RETURNS internal
+CREATE TYPE pmed.train_state;
+CREATE FUNCTION pmed.train_state_in(cstring) RETURNS pmed.train_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_state_in(cstring) IS
+    'input function of pmed.train_state: canonical base64 of a training state, validated';
+CREATE FUNCTION pmed.train_state_out(pmed.train_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_state_out(pmed.train_state) IS
+    'output function of pmed.train_state: canonical base64 of the state''s bytes';
+CREATE FUNCTION pmed.train_state_recv(internal) RETURNS pmed.train_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_state_recv(internal) IS
+    'binary input function of pmed.train_state: the state''s bytes, validated';
+CREATE FUNCTION pmed.train_state_send(pmed.train_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_state_send(pmed.train_state) IS
+    'binary output function of pmed.train_state: the state''s bytes';
+CREATE TYPE pmed.train_state (
+    INPUT = pmed.train_state_in, OUTPUT = pmed.train_state_out,
+    RECEIVE = pmed.train_state_recv, SEND = pmed.train_state_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended);
+COMMENT ON TYPE pmed.train_state IS
+    'partial state of a pmed training, partial or recommender aggregate (rows or statistics, options); text form: canonical base64 of its bytes';
+
+-- The bytes of a state are what pmed.*_train_partial return (bytea): casts
+-- both ways, the bytea -> pmed.train_state one validated.
+CREATE FUNCTION pmed.train_state_to_bytea(pmed.train_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_state_to_bytea(pmed.train_state) IS
+    'the bytes of a training state (as pmed.*_train_partial return them)';
+CREATE FUNCTION pmed.train_state_from_bytea(bytea) RETURNS pmed.train_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_state_from_bytea(bytea) IS
+    'a training state from its bytes (pmed.*_train_partial), validated (XX001 when damaged)';
+CREATE CAST (pmed.train_state AS bytea) WITH FUNCTION pmed.train_state_to_bytea(pmed.train_state);
+CREATE CAST (bytea AS pmed.train_state) WITH FUNCTION pmed.train_state_from_bytea(bytea);
+
+-- Labels, the same for every family: transition, combine and the
+-- partial-state final function are IMMUTABLE like PostgreSQL's own
+-- (array_agg_transfn): their result depends only on their arguments.  Final
+-- functions that train are VOLATILE because a model records its training
+-- time (two calls give different bytes).  Used as a plain aggregate, a final
+-- function takes the rows out of the state as it copies them, so the row
+-- store and the dense training copy are never both whole in memory; used as
+-- a window function it copies and keeps them (train_state.c, final_model),
+-- so FINALFUNC_MODIFY stays READ_ONLY.  The combine function is not strict:
+-- it turns a flat state (a parallel worker's, or one read by the input
+-- function) into an object itself.
+CREATE FUNCTION pmed.train_combinefn(pmed.train_state, pmed.train_state) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_combinefn(internal, internal) IS
-    'combine two partial training states (internal to the training aggregates)';
-
-CREATE FUNCTION pmed.train_serialfn(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_serialfn(internal) IS
-    'serialize a partial training state (internal to the training aggregates)';
-
-CREATE FUNCTION pmed.train_deserialfn(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_deserialfn(bytea, internal) IS
-    'deserialize and validate a partial training state (internal to the training aggregates)';
+COMMENT ON FUNCTION pmed.train_combinefn(pmed.train_state, pmed.train_state) IS
+    'combine two partial training states (the COMBINEFUNC of every training aggregate)';
 
 -- ---------------------------------------------------------------------------
 -- Baseline: class priors or the mean, the reference every model must beat.
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement) RETURNS internal
+CREATE FUNCTION pmed.baseline_train_transfn(pmed.train_state, float8[], anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
+CREATE FUNCTION pmed.baseline_train_transfn(pmed.train_state, float8[], anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION pmed.baseline_train_finalfn(internal) RETURNS bytea
+CREATE FUNCTION pmed.baseline_train_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement) IS
+COMMENT ON FUNCTION pmed.baseline_train_transfn(pmed.train_state, float8[], anyelement) IS
     'transition function of pmed.baseline_train';
-COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.baseline_train_transfn(pmed.train_state, float8[], anyelement, jsonb) IS
     'transition function of pmed.baseline_train';
-COMMENT ON FUNCTION pmed.baseline_train_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.baseline_train_finalfn(pmed.train_state) IS
     'final function of pmed.baseline_train: fits and encodes the model';
 
 CREATE AGGREGATE pmed.baseline_train(float8[], anyelement) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.baseline_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 CREATE AGGREGATE pmed.baseline_train(float8[], anyelement, jsonb) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.baseline_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train(float8[], anyelement) IS
     'train a baseline model: class priors (classification) or the mean (regression)';
@@ -116,66 +148,65 @@ COMMENT ON FUNCTION pmed.model_info(bytea) IS
 -- anywhere.  What parallel workers and Citus ship, made available to SQL.
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION pmed.train_partial_transfn(internal, float8[], anyelement) RETURNS internal
+CREATE FUNCTION pmed.train_partial_transfn(pmed.train_state, float8[], anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION pmed.train_partial_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
+CREATE FUNCTION pmed.train_partial_transfn(pmed.train_state, float8[], anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION pmed.train_partial_finalfn(internal) RETURNS bytea
+CREATE FUNCTION pmed.train_partial_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_partial_transfn(internal, float8[], anyelement) IS
+COMMENT ON FUNCTION pmed.train_partial_transfn(pmed.train_state, float8[], anyelement) IS
     'transition function of pmed.train_partial';
-COMMENT ON FUNCTION pmed.train_partial_transfn(internal, float8[], anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.train_partial_transfn(pmed.train_state, float8[], anyelement, jsonb) IS
     'transition function of pmed.train_partial';
-COMMENT ON FUNCTION pmed.train_partial_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.train_partial_finalfn(pmed.train_state) IS
     'final function of pmed.train_partial and every pmed.<family>_train_partial: the serialized training state';
 
 CREATE AGGREGATE pmed.train_partial(float8[], anyelement) (
-    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    SFUNC = pmed.train_partial_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 CREATE AGGREGATE pmed.train_partial(float8[], anyelement, jsonb) (
-    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    SFUNC = pmed.train_partial_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_partial(float8[], anyelement) IS
     'the partial training state of these rows, as bytes to merge with pmed.train_from_partials';
 COMMENT ON AGGREGATE pmed.train_partial(float8[], anyelement, jsonb) IS
     'the partial training state of these rows (with the training options), as bytes to merge with pmed.train_from_partials';
 
-CREATE FUNCTION pmed.train_merge_transfn(internal, bytea, text) RETURNS internal
+CREATE FUNCTION pmed.train_merge_transfn(pmed.train_state, bytea, text) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION pmed.train_merge_finalfn(internal) RETURNS bytea
+CREATE FUNCTION pmed.train_merge_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_merge_transfn(internal, bytea, text) IS
+COMMENT ON FUNCTION pmed.train_merge_transfn(pmed.train_state, bytea, text) IS
     'transition function of pmed.train_from_partials: validates and merges a partial state';
-COMMENT ON FUNCTION pmed.train_merge_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.train_merge_finalfn(pmed.train_state) IS
     'final function of pmed.train_from_partials: fits and encodes the model';
 
+-- No COMBINEFUNC: the family argument is known to the transition function
+-- only (it is not part of a state's bytes), so this merge runs in one
+-- process; its inputs are partial states already.
 CREATE AGGREGATE pmed.train_from_partials(partial bytea, family text) (
-    SFUNC = pmed.train_merge_transfn, STYPE = internal,
+    SFUNC = pmed.train_merge_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_merge_finalfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_from_partials(bytea, text) IS
     'merge partial training states (from pmed.train_partial, on any server) and train a baseline, svm or forest model';
 
 CREATE AGGREGATE pmed.baseline_train_partial(float8[], anyelement) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train_partial(float8[], anyelement) IS
     'partial baseline_train state of these rows, as bytea, for pmed.train_from_partials(state)';
 
 CREATE AGGREGATE pmed.baseline_train_partial(float8[], anyelement, jsonb) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train_partial(float8[], anyelement, jsonb) IS
     'partial baseline_train state of these rows, as bytea, for pmed.train_from_partials(state)';

@@ -8,150 +8,136 @@
 -- by the argument type.
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION pmed.baseline_train_transfn(internal, jsonb, anyelement) RETURNS internal
+CREATE FUNCTION pmed.baseline_train_transfn(pmed.train_state, jsonb, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, jsonb, anyelement) IS
+COMMENT ON FUNCTION pmed.baseline_train_transfn(pmed.train_state, jsonb, anyelement) IS
     'transition function of pmed.baseline_train';
-CREATE FUNCTION pmed.baseline_train_transfn(internal, jsonb, anyelement, jsonb) RETURNS internal
+CREATE FUNCTION pmed.baseline_train_transfn(pmed.train_state, jsonb, anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, jsonb, anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.baseline_train_transfn(pmed.train_state, jsonb, anyelement, jsonb) IS
     'transition function of pmed.baseline_train';
 CREATE AGGREGATE pmed.baseline_train(jsonb, anyelement) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.baseline_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train(jsonb, anyelement) IS
     'train a baseline model on a jsonb object of named values: class priors (classification) or the mean (regression); the features are named values';
 CREATE AGGREGATE pmed.baseline_train_partial(jsonb, anyelement) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train_partial(jsonb, anyelement) IS
     'partial baseline_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
 CREATE AGGREGATE pmed.baseline_train(jsonb, anyelement, jsonb) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.baseline_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train(jsonb, anyelement, jsonb) IS
     'train a baseline model on a jsonb object of named values with options (min_category_count and the float8[] forms): class priors (classification) or the mean (regression); the features are named values';
 CREATE AGGREGATE pmed.baseline_train_partial(jsonb, anyelement, jsonb) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train_partial(jsonb, anyelement, jsonb) IS
     'partial baseline_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
 
-CREATE FUNCTION pmed.svm_train_transfn(internal, jsonb, anyelement) RETURNS internal
+CREATE FUNCTION pmed.svm_train_transfn(pmed.train_state, jsonb, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.svm_train_transfn(internal, jsonb, anyelement) IS
+COMMENT ON FUNCTION pmed.svm_train_transfn(pmed.train_state, jsonb, anyelement) IS
     'transition function of pmed.svm_train';
-CREATE FUNCTION pmed.svm_train_transfn(internal, jsonb, anyelement, jsonb) RETURNS internal
+CREATE FUNCTION pmed.svm_train_transfn(pmed.train_state, jsonb, anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.svm_train_transfn(internal, jsonb, anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.svm_train_transfn(pmed.train_state, jsonb, anyelement, jsonb) IS
     'transition function of pmed.svm_train';
 CREATE AGGREGATE pmed.svm_train(jsonb, anyelement) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.svm_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train(jsonb, anyelement) IS
     'train a support vector machine on a jsonb object of named values: categories one-hot and standardized with the rest';
 CREATE AGGREGATE pmed.svm_train_partial(jsonb, anyelement) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train_partial(jsonb, anyelement) IS
     'partial svm_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
 CREATE AGGREGATE pmed.svm_train(jsonb, anyelement, jsonb) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.svm_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train(jsonb, anyelement, jsonb) IS
     'train a support vector machine on a jsonb object of named values with options (min_category_count and the float8[] forms): categories one-hot and standardized with the rest';
 CREATE AGGREGATE pmed.svm_train_partial(jsonb, anyelement, jsonb) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train_partial(jsonb, anyelement, jsonb) IS
     'partial svm_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
 
-CREATE FUNCTION pmed.forest_train_transfn(internal, jsonb, anyelement) RETURNS internal
+CREATE FUNCTION pmed.forest_train_transfn(pmed.train_state, jsonb, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.forest_train_transfn(internal, jsonb, anyelement) IS
+COMMENT ON FUNCTION pmed.forest_train_transfn(pmed.train_state, jsonb, anyelement) IS
     'transition function of pmed.forest_train';
-CREATE FUNCTION pmed.forest_train_transfn(internal, jsonb, anyelement, jsonb) RETURNS internal
+CREATE FUNCTION pmed.forest_train_transfn(pmed.train_state, jsonb, anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.forest_train_transfn(internal, jsonb, anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.forest_train_transfn(pmed.train_state, jsonb, anyelement, jsonb) IS
     'transition function of pmed.forest_train';
 CREATE AGGREGATE pmed.forest_train(jsonb, anyelement) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.forest_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train(jsonb, anyelement) IS
     'train a random forest on a jsonb object of named values: categories one-hot, NULLs routed by learned default directions';
 CREATE AGGREGATE pmed.forest_train_partial(jsonb, anyelement) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train_partial(jsonb, anyelement) IS
     'partial forest_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
 CREATE AGGREGATE pmed.forest_train(jsonb, anyelement, jsonb) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.forest_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train(jsonb, anyelement, jsonb) IS
     'train a random forest on a jsonb object of named values with options (min_category_count and the float8[] forms): categories one-hot, NULLs routed by learned default directions';
 CREATE AGGREGATE pmed.forest_train_partial(jsonb, anyelement, jsonb) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train_partial(jsonb, anyelement, jsonb) IS
     'partial forest_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
 
-CREATE FUNCTION pmed.train_partial_transfn(internal, jsonb, anyelement) RETURNS internal
+CREATE FUNCTION pmed.train_partial_transfn(pmed.train_state, jsonb, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_partial_transfn(internal, jsonb, anyelement) IS
+COMMENT ON FUNCTION pmed.train_partial_transfn(pmed.train_state, jsonb, anyelement) IS
     'transition function of pmed.train_partial';
 CREATE AGGREGATE pmed.train_partial(jsonb, anyelement) (
-    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    SFUNC = pmed.train_partial_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_partial(jsonb, anyelement) IS
     'the partial training state of these rows (a jsonb object of named values), as bytes to merge with pmed.train_from_partials';
-CREATE FUNCTION pmed.train_partial_transfn(internal, jsonb, anyelement, jsonb) RETURNS internal
+CREATE FUNCTION pmed.train_partial_transfn(pmed.train_state, jsonb, anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_partial_transfn(internal, jsonb, anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.train_partial_transfn(pmed.train_state, jsonb, anyelement, jsonb) IS
     'transition function of pmed.train_partial';
 CREATE AGGREGATE pmed.train_partial(jsonb, anyelement, jsonb) (
-    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    SFUNC = pmed.train_partial_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_partial(jsonb, anyelement, jsonb) IS
     'the partial training state of these rows (a jsonb object of named values), as bytes to merge with pmed.train_from_partials';
@@ -179,150 +165,136 @@ CREATE FUNCTION pmed.explain(model bytea, features jsonb,
 COMMENT ON FUNCTION pmed.explain(bytea, jsonb) IS
     'per-input-column contributions to one prediction from a jsonb object of named values (one-hot and multi-hot parts summed); row 0 (base_value) is the expected output';
 
-CREATE FUNCTION pmed.baseline_train_transfn(internal, record, anyelement) RETURNS internal
+CREATE FUNCTION pmed.baseline_train_transfn(pmed.train_state, record, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, record, anyelement) IS
+COMMENT ON FUNCTION pmed.baseline_train_transfn(pmed.train_state, record, anyelement) IS
     'transition function of pmed.baseline_train';
-CREATE FUNCTION pmed.baseline_train_transfn(internal, record, anyelement, jsonb) RETURNS internal
+CREATE FUNCTION pmed.baseline_train_transfn(pmed.train_state, record, anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, record, anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.baseline_train_transfn(pmed.train_state, record, anyelement, jsonb) IS
     'transition function of pmed.baseline_train';
 CREATE AGGREGATE pmed.baseline_train(record, anyelement) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.baseline_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train(record, anyelement) IS
     'train a baseline model on a composite row of named values: class priors (classification) or the mean (regression); the features are named values';
 CREATE AGGREGATE pmed.baseline_train_partial(record, anyelement) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train_partial(record, anyelement) IS
     'partial baseline_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
 CREATE AGGREGATE pmed.baseline_train(record, anyelement, jsonb) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.baseline_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train(record, anyelement, jsonb) IS
     'train a baseline model on a composite row of named values with options (min_category_count and the float8[] forms): class priors (classification) or the mean (regression); the features are named values';
 CREATE AGGREGATE pmed.baseline_train_partial(record, anyelement, jsonb) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train_partial(record, anyelement, jsonb) IS
     'partial baseline_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
 
-CREATE FUNCTION pmed.svm_train_transfn(internal, record, anyelement) RETURNS internal
+CREATE FUNCTION pmed.svm_train_transfn(pmed.train_state, record, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.svm_train_transfn(internal, record, anyelement) IS
+COMMENT ON FUNCTION pmed.svm_train_transfn(pmed.train_state, record, anyelement) IS
     'transition function of pmed.svm_train';
-CREATE FUNCTION pmed.svm_train_transfn(internal, record, anyelement, jsonb) RETURNS internal
+CREATE FUNCTION pmed.svm_train_transfn(pmed.train_state, record, anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.svm_train_transfn(internal, record, anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.svm_train_transfn(pmed.train_state, record, anyelement, jsonb) IS
     'transition function of pmed.svm_train';
 CREATE AGGREGATE pmed.svm_train(record, anyelement) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.svm_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train(record, anyelement) IS
     'train a support vector machine on a composite row of named values: categories one-hot and standardized with the rest';
 CREATE AGGREGATE pmed.svm_train_partial(record, anyelement) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train_partial(record, anyelement) IS
     'partial svm_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
 CREATE AGGREGATE pmed.svm_train(record, anyelement, jsonb) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.svm_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train(record, anyelement, jsonb) IS
     'train a support vector machine on a composite row of named values with options (min_category_count and the float8[] forms): categories one-hot and standardized with the rest';
 CREATE AGGREGATE pmed.svm_train_partial(record, anyelement, jsonb) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train_partial(record, anyelement, jsonb) IS
     'partial svm_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
 
-CREATE FUNCTION pmed.forest_train_transfn(internal, record, anyelement) RETURNS internal
+CREATE FUNCTION pmed.forest_train_transfn(pmed.train_state, record, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.forest_train_transfn(internal, record, anyelement) IS
+COMMENT ON FUNCTION pmed.forest_train_transfn(pmed.train_state, record, anyelement) IS
     'transition function of pmed.forest_train';
-CREATE FUNCTION pmed.forest_train_transfn(internal, record, anyelement, jsonb) RETURNS internal
+CREATE FUNCTION pmed.forest_train_transfn(pmed.train_state, record, anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.forest_train_transfn(internal, record, anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.forest_train_transfn(pmed.train_state, record, anyelement, jsonb) IS
     'transition function of pmed.forest_train';
 CREATE AGGREGATE pmed.forest_train(record, anyelement) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.forest_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train(record, anyelement) IS
     'train a random forest on a composite row of named values: categories one-hot, NULLs routed by learned default directions';
 CREATE AGGREGATE pmed.forest_train_partial(record, anyelement) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train_partial(record, anyelement) IS
     'partial forest_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
 CREATE AGGREGATE pmed.forest_train(record, anyelement, jsonb) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.forest_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train(record, anyelement, jsonb) IS
     'train a random forest on a composite row of named values with options (min_category_count and the float8[] forms): categories one-hot, NULLs routed by learned default directions';
 CREATE AGGREGATE pmed.forest_train_partial(record, anyelement, jsonb) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train_partial(record, anyelement, jsonb) IS
     'partial forest_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
 
-CREATE FUNCTION pmed.train_partial_transfn(internal, record, anyelement) RETURNS internal
+CREATE FUNCTION pmed.train_partial_transfn(pmed.train_state, record, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_partial_transfn(internal, record, anyelement) IS
+COMMENT ON FUNCTION pmed.train_partial_transfn(pmed.train_state, record, anyelement) IS
     'transition function of pmed.train_partial';
 CREATE AGGREGATE pmed.train_partial(record, anyelement) (
-    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    SFUNC = pmed.train_partial_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_partial(record, anyelement) IS
     'the partial training state of these rows (a composite row of named values), as bytes to merge with pmed.train_from_partials';
-CREATE FUNCTION pmed.train_partial_transfn(internal, record, anyelement, jsonb) RETURNS internal
+CREATE FUNCTION pmed.train_partial_transfn(pmed.train_state, record, anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_partial_transfn(internal, record, anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.train_partial_transfn(pmed.train_state, record, anyelement, jsonb) IS
     'transition function of pmed.train_partial';
 CREATE AGGREGATE pmed.train_partial(record, anyelement, jsonb) (
-    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    SFUNC = pmed.train_partial_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_partial(record, anyelement, jsonb) IS
     'the partial training state of these rows (a composite row of named values), as bytes to merge with pmed.train_from_partials';

@@ -4,104 +4,96 @@
 -- (GRU), NULL elements = missing values, integrated-gradient explanations.
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement) RETURNS internal
+CREATE FUNCTION pmed.cnn_train_transfn(pmed.train_state, float8[], anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement) IS
+COMMENT ON FUNCTION pmed.cnn_train_transfn(pmed.train_state, float8[], anyelement) IS
     'transition function of pmed.cnn_train';
 
-CREATE FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
+CREATE FUNCTION pmed.cnn_train_transfn(pmed.train_state, float8[], anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.cnn_train_transfn(pmed.train_state, float8[], anyelement, jsonb) IS
     'transition function of pmed.cnn_train';
 
-CREATE FUNCTION pmed.cnn_train_finalfn(internal) RETURNS bytea
+CREATE FUNCTION pmed.cnn_train_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.cnn_train_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.cnn_train_finalfn(pmed.train_state) IS
     'final function of pmed.cnn_train: trains and encodes the network';
 
 CREATE AGGREGATE pmed.cnn_train(float8[], anyelement) (
-    SFUNC = pmed.cnn_train_transfn, STYPE = internal,
+    SFUNC = pmed.cnn_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.cnn_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cnn_train(float8[], anyelement) IS
     'train a 1-D convolutional network on signals (float8[] one channel, or float8[][] channels x samples; NULL = missing sample); classification for boolean, integer and text labels, regression for float and numeric labels';
 
 CREATE AGGREGATE pmed.cnn_train(float8[], anyelement, jsonb) (
-    SFUNC = pmed.cnn_train_transfn, STYPE = internal,
+    SFUNC = pmed.cnn_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.cnn_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cnn_train(float8[], anyelement, jsonb) IS
     'train a 1-D convolutional network on signals (float8[] one channel, or float8[][] channels x samples; NULL = missing sample) with options (filters, kernel_sizes, pooling, pool_type, head, dense, dropout, epochs, batch_size, learning_rate, weight_decay, class_weight, validation_fraction, patience, standardize, seed, feature_names, positive, task)';
 
 CREATE AGGREGATE pmed.cnn_train_partial(float8[], anyelement) (
-    SFUNC = pmed.cnn_train_transfn, STYPE = internal,
+    SFUNC = pmed.cnn_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cnn_train_partial(float8[], anyelement) IS
     'partial cnn_train state of these rows, as bytea, for pmed.train_from_partials(state)';
 
 CREATE AGGREGATE pmed.cnn_train_partial(float8[], anyelement, jsonb) (
-    SFUNC = pmed.cnn_train_transfn, STYPE = internal,
+    SFUNC = pmed.cnn_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cnn_train_partial(float8[], anyelement, jsonb) IS
     'partial cnn_train state of these rows, as bytea, for pmed.train_from_partials(state)';
 
-CREATE FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement) RETURNS internal
+CREATE FUNCTION pmed.rnn_train_transfn(pmed.train_state, float8[], anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement) IS
+COMMENT ON FUNCTION pmed.rnn_train_transfn(pmed.train_state, float8[], anyelement) IS
     'transition function of pmed.rnn_train';
 
-CREATE FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
+CREATE FUNCTION pmed.rnn_train_transfn(pmed.train_state, float8[], anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.rnn_train_transfn(pmed.train_state, float8[], anyelement, jsonb) IS
     'transition function of pmed.rnn_train';
 
-CREATE FUNCTION pmed.rnn_train_finalfn(internal) RETURNS bytea
+CREATE FUNCTION pmed.rnn_train_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rnn_train_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.rnn_train_finalfn(pmed.train_state) IS
     'final function of pmed.rnn_train: trains and encodes the network';
 
 CREATE AGGREGATE pmed.rnn_train(float8[], anyelement) (
-    SFUNC = pmed.rnn_train_transfn, STYPE = internal,
+    SFUNC = pmed.rnn_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.rnn_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.rnn_train(float8[], anyelement) IS
     'train a GRU network on sequences (float8[][] steps x features, any number of steps per row; NULL = missing value); classification for boolean, integer and text labels, regression for float and numeric labels';
 
 CREATE AGGREGATE pmed.rnn_train(float8[], anyelement, jsonb) (
-    SFUNC = pmed.rnn_train_transfn, STYPE = internal,
+    SFUNC = pmed.rnn_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.rnn_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.rnn_train(float8[], anyelement, jsonb) IS
     'train a GRU network on sequences (float8[][] steps x features, any number of steps per row; NULL = missing value) with options (hidden_size, layers, bidirectional, dense, dropout, epochs, batch_size, learning_rate, weight_decay, class_weight, validation_fraction, patience, standardize, seed, feature_names, positive, task)';
 
 CREATE AGGREGATE pmed.rnn_train_partial(float8[], anyelement) (
-    SFUNC = pmed.rnn_train_transfn, STYPE = internal,
+    SFUNC = pmed.rnn_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.rnn_train_partial(float8[], anyelement) IS
     'partial rnn_train state of these rows, as bytea, for pmed.train_from_partials(state)';
 
 CREATE AGGREGATE pmed.rnn_train_partial(float8[], anyelement, jsonb) (
-    SFUNC = pmed.rnn_train_transfn, STYPE = internal,
+    SFUNC = pmed.rnn_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.rnn_train_partial(float8[], anyelement, jsonb) IS
     'partial rnn_train state of these rows, as bytea, for pmed.train_from_partials(state)';
@@ -115,106 +107,98 @@ COMMENT ON FUNCTION pmed.explain_steps(bytea, float8[]) IS
 
 -- cnn_train with per-row static values (RR intervals, age...) joined after the
 -- convolution layers
-CREATE FUNCTION pmed.cnn_train_statics_transfn(internal, float8[], float8[], anyelement) RETURNS internal
+CREATE FUNCTION pmed.cnn_train_statics_transfn(pmed.train_state, float8[], float8[], anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.cnn_train_statics_transfn(internal, float8[], float8[], anyelement) IS
+COMMENT ON FUNCTION pmed.cnn_train_statics_transfn(pmed.train_state, float8[], float8[], anyelement) IS
     'transition function of pmed.cnn_train with static values';
 
-CREATE FUNCTION pmed.cnn_train_statics_transfn(internal, float8[], float8[], anyelement, jsonb) RETURNS internal
+CREATE FUNCTION pmed.cnn_train_statics_transfn(pmed.train_state, float8[], float8[], anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.cnn_train_statics_transfn(internal, float8[], float8[], anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.cnn_train_statics_transfn(pmed.train_state, float8[], float8[], anyelement, jsonb) IS
     'transition function of pmed.cnn_train with static values';
 
-CREATE FUNCTION pmed.cnn_train_statics_finalfn(internal) RETURNS bytea
+CREATE FUNCTION pmed.cnn_train_statics_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.cnn_train_statics_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.cnn_train_statics_finalfn(pmed.train_state) IS
     'final function of pmed.cnn_train with static values: trains and encodes the network';
 
 CREATE AGGREGATE pmed.cnn_train(float8[], float8[], anyelement) (
-    SFUNC = pmed.cnn_train_statics_transfn, STYPE = internal,
+    SFUNC = pmed.cnn_train_statics_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.cnn_train_statics_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cnn_train(float8[], float8[], anyelement) IS
     'train a 1-D convolutional network on signals with per-row static values (float8[] of a fixed length, NULL = missing) joined after the convolution layers';
 
 CREATE AGGREGATE pmed.cnn_train_partial(float8[], float8[], anyelement) (
-    SFUNC = pmed.cnn_train_statics_transfn, STYPE = internal,
+    SFUNC = pmed.cnn_train_statics_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cnn_train_partial(float8[], float8[], anyelement) IS
     'partial cnn_train state of these rows with static values, as bytea, for pmed.train_from_partials(state)';
 
 CREATE AGGREGATE pmed.cnn_train(float8[], float8[], anyelement, jsonb) (
-    SFUNC = pmed.cnn_train_statics_transfn, STYPE = internal,
+    SFUNC = pmed.cnn_train_statics_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.cnn_train_statics_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cnn_train(float8[], float8[], anyelement, jsonb) IS
     'train a 1-D convolutional network on signals with per-row static values (float8[] of a fixed length, NULL = missing) joined after the convolution layers with options (as pmed.cnn_train, plus static_names)';
 
 CREATE AGGREGATE pmed.cnn_train_partial(float8[], float8[], anyelement, jsonb) (
-    SFUNC = pmed.cnn_train_statics_transfn, STYPE = internal,
+    SFUNC = pmed.cnn_train_statics_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cnn_train_partial(float8[], float8[], anyelement, jsonb) IS
     'partial cnn_train state of these rows with static values, as bytea, for pmed.train_from_partials(state)';
 
 -- rnn_train with per-row static values (RR intervals, age...) joined after the
 -- GRU layers
-CREATE FUNCTION pmed.rnn_train_statics_transfn(internal, float8[], float8[], anyelement) RETURNS internal
+CREATE FUNCTION pmed.rnn_train_statics_transfn(pmed.train_state, float8[], float8[], anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rnn_train_statics_transfn(internal, float8[], float8[], anyelement) IS
+COMMENT ON FUNCTION pmed.rnn_train_statics_transfn(pmed.train_state, float8[], float8[], anyelement) IS
     'transition function of pmed.rnn_train with static values';
 
-CREATE FUNCTION pmed.rnn_train_statics_transfn(internal, float8[], float8[], anyelement, jsonb) RETURNS internal
+CREATE FUNCTION pmed.rnn_train_statics_transfn(pmed.train_state, float8[], float8[], anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rnn_train_statics_transfn(internal, float8[], float8[], anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.rnn_train_statics_transfn(pmed.train_state, float8[], float8[], anyelement, jsonb) IS
     'transition function of pmed.rnn_train with static values';
 
-CREATE FUNCTION pmed.rnn_train_statics_finalfn(internal) RETURNS bytea
+CREATE FUNCTION pmed.rnn_train_statics_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rnn_train_statics_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.rnn_train_statics_finalfn(pmed.train_state) IS
     'final function of pmed.rnn_train with static values: trains and encodes the network';
 
 CREATE AGGREGATE pmed.rnn_train(float8[], float8[], anyelement) (
-    SFUNC = pmed.rnn_train_statics_transfn, STYPE = internal,
+    SFUNC = pmed.rnn_train_statics_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.rnn_train_statics_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.rnn_train(float8[], float8[], anyelement) IS
     'train a GRU network on sequences with per-row static values (float8[] of a fixed length, NULL = missing) joined after the GRU layers';
 
 CREATE AGGREGATE pmed.rnn_train_partial(float8[], float8[], anyelement) (
-    SFUNC = pmed.rnn_train_statics_transfn, STYPE = internal,
+    SFUNC = pmed.rnn_train_statics_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.rnn_train_partial(float8[], float8[], anyelement) IS
     'partial rnn_train state of these rows with static values, as bytea, for pmed.train_from_partials(state)';
 
 CREATE AGGREGATE pmed.rnn_train(float8[], float8[], anyelement, jsonb) (
-    SFUNC = pmed.rnn_train_statics_transfn, STYPE = internal,
+    SFUNC = pmed.rnn_train_statics_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.rnn_train_statics_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.rnn_train(float8[], float8[], anyelement, jsonb) IS
     'train a GRU network on sequences with per-row static values (float8[] of a fixed length, NULL = missing) joined after the GRU layers with options (as pmed.rnn_train, plus static_names)';
 
 CREATE AGGREGATE pmed.rnn_train_partial(float8[], float8[], anyelement, jsonb) (
-    SFUNC = pmed.rnn_train_statics_transfn, STYPE = internal,
+    SFUNC = pmed.rnn_train_statics_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.rnn_train_partial(float8[], float8[], anyelement, jsonb) IS
     'partial rnn_train state of these rows with static values, as bytea, for pmed.train_from_partials(state)';
