@@ -151,14 +151,3 @@ CREATE AGGREGATE pmed.recommender_from_partials(state bytea) (
 COMMENT ON AGGREGATE pmed.recommender_from_partials(bytea) IS
     'the same as pmed.train_from_partials(state), under the name it had for cf / content / interactions states';
 
--- The same merge over pmed.train_state values (a state read back from its
--- text form, a column of that type, or bytea cast to it).
-CREATE FUNCTION pmed.train_merge_transfn(pmed.train_state, pmed.train_state) RETURNS pmed.train_state
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_merge_transfn(pmed.train_state, pmed.train_state) IS
-    'transition function of pmed.train_from_partials(pmed.train_state): merges one partial state';
-CREATE AGGREGATE pmed.train_from_partials(partial pmed.train_state) (
-    SFUNC = pmed.train_merge_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.train_merge_finalfn,
-    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
-COMMENT ON AGGREGATE pmed.train_from_partials(pmed.train_state) IS
-    'merge partial training states of one model family (pmed.train_state values, e.g. read back from their text form) and train the model of all their rows';
