@@ -66,11 +66,16 @@ build_and_install() {
 	[ -n "$SAN_COPT" ] && mode=sanitize
 	if [ "$(cat .pmed-build-mode 2>/dev/null)" != "$mode" ]; then
 		make -s clean PG_CONFIG="$PGBIN/pg_config" >/dev/null 2>&1
+		make -s -C test/citus_emul clean PG_CONFIG="$PGBIN/pg_config" >/dev/null 2>&1
 		echo "$mode" >.pmed-build-mode
 	fi
 	echo "== building pmed${SAN_COPT:+ with ASan and UBSan}"
 	make -s -j2 PG_CONFIG="$PGBIN/pg_config" COPT="$SAN_COPT"
-	as_root make -s install PG_CONFIG="$PGBIN/pg_config" COPT="$SAN_COPT" >/dev/null
+	as_root make -s install PG_CONFIG="$PGBIN/pg_config" COPT="$SAN_COPT" >/dev/null || return 1
+	# Test-only: Citus's aggregate calling conventions (test/citus_emul),
+	# into the test PostgreSQL only, never part of the pmed extension.
+	make -s -C test/citus_emul PG_CONFIG="$PGBIN/pg_config" COPT="$SAN_COPT" &&
+		as_root make -s -C test/citus_emul install PG_CONFIG="$PGBIN/pg_config" COPT="$SAN_COPT" >/dev/null
 }
 
 # sanitizer_env DIR: the environment a sanitized postmaster runs with (DIR
