@@ -4,7 +4,8 @@
 Objects are functions and aggregates (identity: name + argument types), and
 comments. Same identity in both: CREATE OR REPLACE (functions whose return
 type changed are dropped first); only in new: CREATE; only in old: DROP.
-Every COMMENT of the new script is re-issued (idempotent)."""
+Every COMMENT of the new script is re-issued (idempotent); CREATE TYPE / CAST /
+OPERATOR statements and DO blocks are copied verbatim, in script order."""
 import re, sys
 
 TYPE_WORDS = {'float8','float4','bigint','int','integer','int4','int8','int2','smallint','text','bytea',
@@ -108,6 +109,10 @@ for s in new:
     elif re.match(r'(?is)^COMMENT\s+ON',s):
         outl.append(s+';')
     elif re.match(r'(?is)^CREATE\s+(TYPE|CAST|OPERATOR)',s):
+        outl.append(s+';')
+    elif re.match(r'(?is)^DO\s',s):
+        # DO blocks (e.g. the concrete-label twins, src/sql/70_label_overloads.sql)
+        # are copied verbatim: they must be idempotent (CREATE OR REPLACE)
         outl.append(s+';')
     else:
         outl.append('-- skipped: '+s.splitlines()[0])
