@@ -1,46 +1,61 @@
--- pmed 0.2.0 -> 0.3.0.  ALTER EXTENSION pmed UPDATE runs this against a
--- database whose pmed objects were made by src/sql-history/pmed--0.2.0.sql.
--- After it, the catalog must equal a fresh 0.3.0 install (test/upgrade.sh
--- diffs the two).  Generated: python3 test/upgrade/generate.py
--- src/sql-history/pmed--0.2.0.sql src/pmed--0.3.0.sql (after `make`).
-
-\echo Use "ALTER EXTENSION pmed UPDATE TO '0.3.0'" to load this file. \quit
-
-CREATE OR REPLACE FUNCTION pmed.train_combinefn(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_combinefn(internal, internal) IS
-    'combine two partial training states (internal to the training aggregates)';
-CREATE OR REPLACE FUNCTION pmed.train_serialfn(internal) RETURNS bytea
+CREATE TYPE pmed.train_state;
+CREATE OR REPLACE FUNCTION pmed.train_state_in(cstring) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_serialfn(internal) IS
-    'serialize a partial training state (internal to the training aggregates)';
-CREATE OR REPLACE FUNCTION pmed.train_deserialfn(bytea, internal) RETURNS internal
+COMMENT ON FUNCTION pmed.train_state_in(cstring) IS
+    'input function of pmed.train_state: canonical base64 of a training state, validated';
+CREATE OR REPLACE FUNCTION pmed.train_state_out(pmed.train_state) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_deserialfn(bytea, internal) IS
-    'deserialize and validate a partial training state (internal to the training aggregates)';
-CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement) RETURNS internal
+COMMENT ON FUNCTION pmed.train_state_out(pmed.train_state) IS
+    'output function of pmed.train_state: canonical base64 of the state''s bytes';
+CREATE OR REPLACE FUNCTION pmed.train_state_recv(internal) RETURNS pmed.train_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_state_recv(internal) IS
+    'binary input function of pmed.train_state: the state''s bytes, validated';
+CREATE OR REPLACE FUNCTION pmed.train_state_send(pmed.train_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_state_send(pmed.train_state) IS
+    'binary output function of pmed.train_state: the state''s bytes';
+CREATE TYPE pmed.train_state (
+    INPUT = pmed.train_state_in, OUTPUT = pmed.train_state_out,
+    RECEIVE = pmed.train_state_recv, SEND = pmed.train_state_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended);
+COMMENT ON TYPE pmed.train_state IS
+    'partial state of a pmed training, partial or recommender aggregate (rows or statistics, options); text form: canonical base64 of its bytes';
+CREATE OR REPLACE FUNCTION pmed.train_state_to_bytea(pmed.train_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_state_to_bytea(pmed.train_state) IS
+    'the bytes of a training state (as pmed.*_train_partial return them)';
+CREATE OR REPLACE FUNCTION pmed.train_state_from_bytea(bytea) RETURNS pmed.train_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.train_state_from_bytea(bytea) IS
+    'a training state from its bytes (pmed.*_train_partial), validated (XX001 when damaged)';
+CREATE CAST (pmed.train_state AS bytea) WITH FUNCTION pmed.train_state_to_bytea(pmed.train_state);
+CREATE CAST (bytea AS pmed.train_state) WITH FUNCTION pmed.train_state_from_bytea(bytea);
+CREATE OR REPLACE FUNCTION pmed.train_combinefn(pmed.train_state, pmed.train_state) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
+COMMENT ON FUNCTION pmed.train_combinefn(pmed.train_state, pmed.train_state) IS
+    'combine two partial training states (the COMBINEFUNC of every training aggregate)';
+CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(pmed.train_state, float8[], anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION pmed.baseline_train_finalfn(internal) RETURNS bytea
+CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(pmed.train_state, float8[], anyelement, jsonb) RETURNS pmed.train_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION pmed.baseline_train_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement) IS
+COMMENT ON FUNCTION pmed.baseline_train_transfn(pmed.train_state, float8[], anyelement) IS
     'transition function of pmed.baseline_train';
-COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.baseline_train_transfn(pmed.train_state, float8[], anyelement, jsonb) IS
     'transition function of pmed.baseline_train';
-COMMENT ON FUNCTION pmed.baseline_train_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.baseline_train_finalfn(pmed.train_state) IS
     'final function of pmed.baseline_train: fits and encodes the model';
 CREATE OR REPLACE AGGREGATE pmed.baseline_train(float8[], anyelement) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.baseline_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.baseline_train(float8[], anyelement, jsonb) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.baseline_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train(float8[], anyelement) IS
     'train a baseline model: class priors (classification) or the mean (regression)';
@@ -78,61 +93,57 @@ CREATE OR REPLACE FUNCTION pmed.model_info(model bytea) RETURNS jsonb
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.model_info(bytea) IS
     'decode and validate any pmed model and describe it';
-CREATE OR REPLACE FUNCTION pmed.train_partial_transfn(internal, float8[], anyelement) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.train_partial_transfn(pmed.train_state, float8[], anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION pmed.train_partial_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.train_partial_transfn(pmed.train_state, float8[], anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION pmed.train_partial_finalfn(internal) RETURNS bytea
+CREATE OR REPLACE FUNCTION pmed.train_partial_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_partial_transfn(internal, float8[], anyelement) IS
+COMMENT ON FUNCTION pmed.train_partial_transfn(pmed.train_state, float8[], anyelement) IS
     'transition function of pmed.train_partial';
-COMMENT ON FUNCTION pmed.train_partial_transfn(internal, float8[], anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.train_partial_transfn(pmed.train_state, float8[], anyelement, jsonb) IS
     'transition function of pmed.train_partial';
-COMMENT ON FUNCTION pmed.train_partial_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.train_partial_finalfn(pmed.train_state) IS
     'final function of pmed.train_partial and every pmed.<family>_train_partial: the serialized training state';
 CREATE OR REPLACE AGGREGATE pmed.train_partial(float8[], anyelement) (
-    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    SFUNC = pmed.train_partial_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.train_partial(float8[], anyelement, jsonb) (
-    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    SFUNC = pmed.train_partial_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_partial(float8[], anyelement) IS
     'the partial training state of these rows, as bytes to merge with pmed.train_from_partials';
 COMMENT ON AGGREGATE pmed.train_partial(float8[], anyelement, jsonb) IS
     'the partial training state of these rows (with the training options), as bytes to merge with pmed.train_from_partials';
-CREATE OR REPLACE FUNCTION pmed.train_merge_transfn(internal, bytea, text) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.train_merge_transfn(pmed.train_state, bytea, text) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION pmed.train_merge_finalfn(internal) RETURNS bytea
+CREATE OR REPLACE FUNCTION pmed.train_merge_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_merge_transfn(internal, bytea, text) IS
+COMMENT ON FUNCTION pmed.train_merge_transfn(pmed.train_state, bytea, text) IS
     'transition function of pmed.train_from_partials: validates and merges a partial state';
-COMMENT ON FUNCTION pmed.train_merge_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.train_merge_finalfn(pmed.train_state) IS
     'final function of pmed.train_from_partials: fits and encodes the model';
 CREATE OR REPLACE AGGREGATE pmed.train_from_partials(partial bytea, family text) (
-    SFUNC = pmed.train_merge_transfn, STYPE = internal,
+    SFUNC = pmed.train_merge_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_merge_finalfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_from_partials(bytea, text) IS
     'merge partial training states (from pmed.train_partial, on any server) and train a baseline, svm or forest model';
 CREATE OR REPLACE AGGREGATE pmed.baseline_train_partial(float8[], anyelement) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train_partial(float8[], anyelement) IS
     'partial baseline_train state of these rows, as bytea, for pmed.train_from_partials(state)';
 CREATE OR REPLACE AGGREGATE pmed.baseline_train_partial(float8[], anyelement, jsonb) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train_partial(float8[], anyelement, jsonb) IS
     'partial baseline_train state of these rows, as bytea, for pmed.train_from_partials(state)';
@@ -699,47 +710,43 @@ AS 'MODULE_PATHNAME', 'remove_recalibration'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.remove_recalibration(bytea) IS
 'the model without its recalibration section (byte for byte the model as trained); unchanged when it has none';
-CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(internal, float8[], anyelement) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(pmed.train_state, float8[], anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(pmed.train_state, float8[], anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION pmed.svm_train_finalfn(internal) RETURNS bytea
+CREATE OR REPLACE FUNCTION pmed.svm_train_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.svm_train_transfn(internal, float8[], anyelement) IS
+COMMENT ON FUNCTION pmed.svm_train_transfn(pmed.train_state, float8[], anyelement) IS
     'transition function of pmed.svm_train';
-COMMENT ON FUNCTION pmed.svm_train_transfn(internal, float8[], anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.svm_train_transfn(pmed.train_state, float8[], anyelement, jsonb) IS
     'transition function of pmed.svm_train';
-COMMENT ON FUNCTION pmed.svm_train_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.svm_train_finalfn(pmed.train_state) IS
     'final function of pmed.svm_train: fits and encodes the SVM model';
 CREATE OR REPLACE AGGREGATE pmed.svm_train(float8[], anyelement) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.svm_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.svm_train(float8[], anyelement, jsonb) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.svm_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train(float8[], anyelement) IS
     'train an SVM classifier (RBF kernel, gamma "scale", C 1, standardized, with probabilities)';
 COMMENT ON AGGREGATE pmed.svm_train(float8[], anyelement, jsonb) IS
     'train an SVM classifier with options: kernel (rbf | linear), C, gamma (number | "scale"), standardize, class_weight ("balanced"), tol, max_iter, probability, seed, feature_names, positive';
 CREATE OR REPLACE AGGREGATE pmed.svm_train_partial(float8[], anyelement) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train_partial(float8[], anyelement) IS
     'partial svm_train state of these rows, as bytea, for pmed.train_from_partials(state)';
 CREATE OR REPLACE AGGREGATE pmed.svm_train_partial(float8[], anyelement, jsonb) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train_partial(float8[], anyelement, jsonb) IS
     'partial svm_train state of these rows, as bytea, for pmed.train_from_partials(state)';
@@ -747,47 +754,43 @@ CREATE OR REPLACE FUNCTION pmed.svm_decision(model bytea, features float8[]) RET
     AS 'MODULE_PATHNAME', 'svm_decision' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.svm_decision(bytea, float8[]) IS
     'SVM decision value of a row: binary models > 0 for the positive class; multi-class models: the first pair (first class against second, > 0 for the second); the value pmed.explain explains';
-CREATE OR REPLACE FUNCTION pmed.forest_train_transfn(internal, float8[], anyelement) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.forest_train_transfn(pmed.train_state, float8[], anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION pmed.forest_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.forest_train_transfn(pmed.train_state, float8[], anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION pmed.forest_train_finalfn(internal) RETURNS bytea
+CREATE OR REPLACE FUNCTION pmed.forest_train_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.forest_train_transfn(internal, float8[], anyelement) IS
+COMMENT ON FUNCTION pmed.forest_train_transfn(pmed.train_state, float8[], anyelement) IS
     'transition function of pmed.forest_train';
-COMMENT ON FUNCTION pmed.forest_train_transfn(internal, float8[], anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.forest_train_transfn(pmed.train_state, float8[], anyelement, jsonb) IS
     'transition function of pmed.forest_train';
-COMMENT ON FUNCTION pmed.forest_train_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.forest_train_finalfn(pmed.train_state) IS
     'final function of pmed.forest_train: grows and encodes the forest';
 CREATE OR REPLACE AGGREGATE pmed.forest_train(float8[], anyelement) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.forest_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.forest_train(float8[], anyelement, jsonb) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.forest_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train(float8[], anyelement) IS
     'train a random forest: classification for boolean, integer and text labels, regression for float and numeric labels';
 COMMENT ON AGGREGATE pmed.forest_train(float8[], anyelement, jsonb) IS
     'train a random forest with options (trees, max_depth, min_leaf, mtry, sample_fraction, replace, importance, seed, feature_names, positive, task)';
 CREATE OR REPLACE AGGREGATE pmed.forest_train_partial(float8[], anyelement) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train_partial(float8[], anyelement) IS
     'partial forest_train state of these rows, as bytea, for pmed.train_from_partials(state)';
 CREATE OR REPLACE AGGREGATE pmed.forest_train_partial(float8[], anyelement, jsonb) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train_partial(float8[], anyelement, jsonb) IS
     'partial forest_train state of these rows, as bytea, for pmed.train_from_partials(state)';
@@ -797,77 +800,71 @@ CREATE OR REPLACE FUNCTION pmed.forest_trees(model bytea,
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
 COMMENT ON FUNCTION pmed.forest_trees(bytea) IS
     'one row per tree of a forest model: node count, leaf count and depth';
-CREATE OR REPLACE FUNCTION pmed.cf_train_transfn(internal, bigint, bigint) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.cf_train_transfn(pmed.train_state, bigint, bigint) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION pmed.cf_train_transfn(internal, bigint, bigint, float8) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.cf_train_transfn(pmed.train_state, bigint, bigint, float8) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION pmed.cf_train_transfn(internal, bigint, bigint, float8, jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.cf_train_transfn(pmed.train_state, bigint, bigint, float8, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION pmed.cf_train_finalfn(internal) RETURNS bytea
+CREATE OR REPLACE FUNCTION pmed.cf_train_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.cf_train_transfn(internal, bigint, bigint) IS
+COMMENT ON FUNCTION pmed.cf_train_transfn(pmed.train_state, bigint, bigint) IS
     'transition function of pmed.cf_train';
-COMMENT ON FUNCTION pmed.cf_train_transfn(internal, bigint, bigint, float8) IS
+COMMENT ON FUNCTION pmed.cf_train_transfn(pmed.train_state, bigint, bigint, float8) IS
     'transition function of pmed.cf_train';
-COMMENT ON FUNCTION pmed.cf_train_transfn(internal, bigint, bigint, float8, jsonb) IS
+COMMENT ON FUNCTION pmed.cf_train_transfn(pmed.train_state, bigint, bigint, float8, jsonb) IS
     'transition function of pmed.cf_train';
-COMMENT ON FUNCTION pmed.cf_train_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.cf_train_finalfn(pmed.train_state) IS
     'final function of pmed.cf_train: sorts the (patient, item, weight) rows, fits and encodes';
 CREATE OR REPLACE AGGREGATE pmed.cf_train(patient bigint, item bigint) (
-    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.cf_train_finalfn,
-    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
-    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.cf_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.cf_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.cf_train(patient bigint, item bigint, weight float8) (
-    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.cf_train_finalfn,
-    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
-    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.cf_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.cf_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.cf_train(patient bigint, item bigint, weight float8, options jsonb) (
-    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.cf_train_finalfn,
-    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
-    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.cf_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.cf_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cf_train(bigint, bigint) IS
     'train an item_knn collaborative-filtering model from (patient, item) pairs';
 COMMENT ON AGGREGATE pmed.cf_train(bigint, bigint, float8) IS
     'train an item_knn collaborative-filtering model from weighted (patient, item) pairs';
 COMMENT ON AGGREGATE pmed.cf_train(bigint, bigint, float8, jsonb) IS
     'train a collaborative-filtering model (method item_knn or als) from weighted (patient, item) pairs';
-CREATE OR REPLACE FUNCTION pmed.content_train_transfn(internal, bigint, float8[]) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.content_train_transfn(pmed.train_state, bigint, float8[]) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION pmed.content_train_transfn(internal, bigint, float8[], jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.content_train_transfn(pmed.train_state, bigint, float8[], jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION pmed.content_train_finalfn(internal) RETURNS bytea
+CREATE OR REPLACE FUNCTION pmed.content_train_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.content_train_transfn(internal, bigint, float8[]) IS
+COMMENT ON FUNCTION pmed.content_train_transfn(pmed.train_state, bigint, float8[]) IS
     'transition function of pmed.content_train';
-COMMENT ON FUNCTION pmed.content_train_transfn(internal, bigint, float8[], jsonb) IS
+COMMENT ON FUNCTION pmed.content_train_transfn(pmed.train_state, bigint, float8[], jsonb) IS
     'transition function of pmed.content_train';
-COMMENT ON FUNCTION pmed.content_train_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.content_train_finalfn(pmed.train_state) IS
     'final function of pmed.content_train: builds the normalised item profiles';
 CREATE OR REPLACE AGGREGATE pmed.content_train(item bigint, features float8[]) (
-    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.content_train_finalfn,
-    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
-    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.content_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.content_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.content_train(item bigint, features float8[], options jsonb) (
-    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.content_train_finalfn,
-    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
-    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.content_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.content_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.content_train(bigint, float8[]) IS
     'train a content-based recommender from item feature vectors';
 COMMENT ON AGGREGATE pmed.content_train(bigint, float8[], jsonb) IS
     'train a content-based recommender from item feature vectors, with options (standardize, feature_names)';
-CREATE OR REPLACE FUNCTION pmed.interactions_train_transfn(internal, bigint, bigint) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.interactions_train_transfn(pmed.train_state, bigint, bigint) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION pmed.interactions_train_finalfn(internal) RETURNS bytea
+CREATE OR REPLACE FUNCTION pmed.interactions_train_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.interactions_train_transfn(internal, bigint, bigint) IS
+COMMENT ON FUNCTION pmed.interactions_train_transfn(pmed.train_state, bigint, bigint) IS
     'transition function of pmed.interactions_train';
-COMMENT ON FUNCTION pmed.interactions_train_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.interactions_train_finalfn(pmed.train_state) IS
     'final function of pmed.interactions_train: sorts and merges the symmetric pairs';
 CREATE OR REPLACE AGGREGATE pmed.interactions_train(drug_a bigint, drug_b bigint) (
-    SFUNC = pmed.interactions_train_transfn, STYPE = internal,
+    SFUNC = pmed.interactions_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.interactions_train_finalfn,
-    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
-    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.interactions_train(bigint, bigint) IS
     'build a set of interacting drug pairs (symmetric; self pairs ignored, duplicates merged)';
 CREATE OR REPLACE FUNCTION pmed.ddi_rate(drugs bigint[], interactions bytea) RETURNS float8
@@ -886,22 +883,19 @@ CREATE OR REPLACE FUNCTION pmed.recommend(model bytea, history bigint[], k int D
     AS 'MODULE_PATHNAME', 'recommend_history' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION pmed.recommend(bytea, bigint[], int, bigint[], bytea) IS
     'top-k items for a patient given by current drugs (fold-in; cf or content model)';
-CREATE OR REPLACE FUNCTION pmed.train_merge_transfn(internal, bytea) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.train_merge_transfn(pmed.train_state, bytea) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_merge_transfn(internal, bytea) IS
+COMMENT ON FUNCTION pmed.train_merge_transfn(pmed.train_state, bytea) IS
     'transition function of pmed.train_from_partials(state): validates and merges one partial state';
 CREATE OR REPLACE AGGREGATE pmed.cf_train_partial(patient bigint, item bigint) (
-    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
-    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
-    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.cf_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.cf_train_partial(patient bigint, item bigint, weight float8) (
-    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
-    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
-    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.cf_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.cf_train_partial(patient bigint, item bigint, weight float8, options jsonb) (
-    SFUNC = pmed.cf_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
-    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
-    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.cf_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cf_train_partial(bigint, bigint) IS
     'partial cf_train state of these rows, as bytea, for pmed.recommender_from_partials';
 COMMENT ON AGGREGATE pmed.cf_train_partial(bigint, bigint, float8) IS
@@ -909,174 +903,157 @@ COMMENT ON AGGREGATE pmed.cf_train_partial(bigint, bigint, float8) IS
 COMMENT ON AGGREGATE pmed.cf_train_partial(bigint, bigint, float8, jsonb) IS
     'partial cf_train state of these rows, as bytea, for pmed.recommender_from_partials';
 CREATE OR REPLACE AGGREGATE pmed.content_train_partial(item bigint, features float8[]) (
-    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
-    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
-    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.content_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
 CREATE OR REPLACE AGGREGATE pmed.content_train_partial(item bigint, features float8[], options jsonb) (
-    SFUNC = pmed.content_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
-    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
-    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.content_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.content_train_partial(bigint, float8[]) IS
     'partial content_train state of these rows, as bytea, for pmed.recommender_from_partials';
 COMMENT ON AGGREGATE pmed.content_train_partial(bigint, float8[], jsonb) IS
     'partial content_train state of these rows, as bytea, for pmed.recommender_from_partials';
 CREATE OR REPLACE AGGREGATE pmed.interactions_train_partial(drug_a bigint, drug_b bigint) (
-    SFUNC = pmed.interactions_train_transfn, STYPE = internal, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
-    COMBINEFUNC = pmed.train_combinefn, SERIALFUNC = pmed.train_serialfn,
-    DESERIALFUNC = pmed.train_deserialfn, PARALLEL = SAFE);
+    SFUNC = pmed.interactions_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.interactions_train_partial(bigint, bigint) IS
     'partial interactions_train state of these rows, as bytea, for pmed.recommender_from_partials';
 CREATE OR REPLACE AGGREGATE pmed.train_from_partials(partial bytea) (
-    SFUNC = pmed.train_merge_transfn, STYPE = internal, FINALFUNC = pmed.train_merge_finalfn,
-    PARALLEL = SAFE);
+    SFUNC = pmed.train_merge_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.train_merge_finalfn,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_from_partials(bytea) IS
     'merge partial training states of one model family (from any pmed.<family>_train_partial, on any server) and train the model of all their rows';
 CREATE OR REPLACE AGGREGATE pmed.recommender_from_partials(state bytea) (
-    SFUNC = pmed.train_merge_transfn, STYPE = internal, FINALFUNC = pmed.train_merge_finalfn,
-    PARALLEL = SAFE);
+    SFUNC = pmed.train_merge_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.train_merge_finalfn,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.recommender_from_partials(bytea) IS
     'the same as pmed.train_from_partials(state), under the name it had for cf / content / interactions states';
-CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(internal, jsonb, anyelement) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(pmed.train_state, jsonb, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, jsonb, anyelement) IS
+COMMENT ON FUNCTION pmed.baseline_train_transfn(pmed.train_state, jsonb, anyelement) IS
     'transition function of pmed.baseline_train';
-CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(internal, jsonb, anyelement, jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(pmed.train_state, jsonb, anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, jsonb, anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.baseline_train_transfn(pmed.train_state, jsonb, anyelement, jsonb) IS
     'transition function of pmed.baseline_train';
 CREATE OR REPLACE AGGREGATE pmed.baseline_train(jsonb, anyelement) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.baseline_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train(jsonb, anyelement) IS
     'train a baseline model on a jsonb object of named values: class priors (classification) or the mean (regression); the features are named values';
 CREATE OR REPLACE AGGREGATE pmed.baseline_train_partial(jsonb, anyelement) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train_partial(jsonb, anyelement) IS
     'partial baseline_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
 CREATE OR REPLACE AGGREGATE pmed.baseline_train(jsonb, anyelement, jsonb) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.baseline_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train(jsonb, anyelement, jsonb) IS
     'train a baseline model on a jsonb object of named values with options (min_category_count and the float8[] forms): class priors (classification) or the mean (regression); the features are named values';
 CREATE OR REPLACE AGGREGATE pmed.baseline_train_partial(jsonb, anyelement, jsonb) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train_partial(jsonb, anyelement, jsonb) IS
     'partial baseline_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
-CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(internal, jsonb, anyelement) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(pmed.train_state, jsonb, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.svm_train_transfn(internal, jsonb, anyelement) IS
+COMMENT ON FUNCTION pmed.svm_train_transfn(pmed.train_state, jsonb, anyelement) IS
     'transition function of pmed.svm_train';
-CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(internal, jsonb, anyelement, jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(pmed.train_state, jsonb, anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.svm_train_transfn(internal, jsonb, anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.svm_train_transfn(pmed.train_state, jsonb, anyelement, jsonb) IS
     'transition function of pmed.svm_train';
 CREATE OR REPLACE AGGREGATE pmed.svm_train(jsonb, anyelement) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.svm_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train(jsonb, anyelement) IS
     'train a support vector machine on a jsonb object of named values: categories one-hot and standardized with the rest';
 CREATE OR REPLACE AGGREGATE pmed.svm_train_partial(jsonb, anyelement) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train_partial(jsonb, anyelement) IS
     'partial svm_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
 CREATE OR REPLACE AGGREGATE pmed.svm_train(jsonb, anyelement, jsonb) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.svm_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train(jsonb, anyelement, jsonb) IS
     'train a support vector machine on a jsonb object of named values with options (min_category_count and the float8[] forms): categories one-hot and standardized with the rest';
 CREATE OR REPLACE AGGREGATE pmed.svm_train_partial(jsonb, anyelement, jsonb) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train_partial(jsonb, anyelement, jsonb) IS
     'partial svm_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
-CREATE OR REPLACE FUNCTION pmed.forest_train_transfn(internal, jsonb, anyelement) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.forest_train_transfn(pmed.train_state, jsonb, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.forest_train_transfn(internal, jsonb, anyelement) IS
+COMMENT ON FUNCTION pmed.forest_train_transfn(pmed.train_state, jsonb, anyelement) IS
     'transition function of pmed.forest_train';
-CREATE OR REPLACE FUNCTION pmed.forest_train_transfn(internal, jsonb, anyelement, jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.forest_train_transfn(pmed.train_state, jsonb, anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.forest_train_transfn(internal, jsonb, anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.forest_train_transfn(pmed.train_state, jsonb, anyelement, jsonb) IS
     'transition function of pmed.forest_train';
 CREATE OR REPLACE AGGREGATE pmed.forest_train(jsonb, anyelement) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.forest_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train(jsonb, anyelement) IS
     'train a random forest on a jsonb object of named values: categories one-hot, NULLs routed by learned default directions';
 CREATE OR REPLACE AGGREGATE pmed.forest_train_partial(jsonb, anyelement) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train_partial(jsonb, anyelement) IS
     'partial forest_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
 CREATE OR REPLACE AGGREGATE pmed.forest_train(jsonb, anyelement, jsonb) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.forest_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train(jsonb, anyelement, jsonb) IS
     'train a random forest on a jsonb object of named values with options (min_category_count and the float8[] forms): categories one-hot, NULLs routed by learned default directions';
 CREATE OR REPLACE AGGREGATE pmed.forest_train_partial(jsonb, anyelement, jsonb) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train_partial(jsonb, anyelement, jsonb) IS
     'partial forest_train state of these rows (a jsonb object of named values), as bytea, for pmed.train_from_partials(state)';
-CREATE OR REPLACE FUNCTION pmed.train_partial_transfn(internal, jsonb, anyelement) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.train_partial_transfn(pmed.train_state, jsonb, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_partial_transfn(internal, jsonb, anyelement) IS
+COMMENT ON FUNCTION pmed.train_partial_transfn(pmed.train_state, jsonb, anyelement) IS
     'transition function of pmed.train_partial';
 CREATE OR REPLACE AGGREGATE pmed.train_partial(jsonb, anyelement) (
-    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    SFUNC = pmed.train_partial_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_partial(jsonb, anyelement) IS
     'the partial training state of these rows (a jsonb object of named values), as bytes to merge with pmed.train_from_partials';
-CREATE OR REPLACE FUNCTION pmed.train_partial_transfn(internal, jsonb, anyelement, jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.train_partial_transfn(pmed.train_state, jsonb, anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_partial_transfn(internal, jsonb, anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.train_partial_transfn(pmed.train_state, jsonb, anyelement, jsonb) IS
     'transition function of pmed.train_partial';
 CREATE OR REPLACE AGGREGATE pmed.train_partial(jsonb, anyelement, jsonb) (
-    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    SFUNC = pmed.train_partial_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_partial(jsonb, anyelement, jsonb) IS
     'the partial training state of these rows (a jsonb object of named values), as bytes to merge with pmed.train_from_partials';
@@ -1102,147 +1079,133 @@ CREATE OR REPLACE FUNCTION pmed.explain(model bytea, features jsonb,
     AS 'MODULE_PATHNAME', 'explain_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 31;
 COMMENT ON FUNCTION pmed.explain(bytea, jsonb) IS
     'per-input-column contributions to one prediction from a jsonb object of named values (one-hot and multi-hot parts summed); row 0 (base_value) is the expected output';
-CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(internal, record, anyelement) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(pmed.train_state, record, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, record, anyelement) IS
+COMMENT ON FUNCTION pmed.baseline_train_transfn(pmed.train_state, record, anyelement) IS
     'transition function of pmed.baseline_train';
-CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(internal, record, anyelement, jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(pmed.train_state, record, anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.baseline_train_transfn(internal, record, anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.baseline_train_transfn(pmed.train_state, record, anyelement, jsonb) IS
     'transition function of pmed.baseline_train';
 CREATE OR REPLACE AGGREGATE pmed.baseline_train(record, anyelement) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.baseline_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train(record, anyelement) IS
     'train a baseline model on a composite row of named values: class priors (classification) or the mean (regression); the features are named values';
 CREATE OR REPLACE AGGREGATE pmed.baseline_train_partial(record, anyelement) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train_partial(record, anyelement) IS
     'partial baseline_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
 CREATE OR REPLACE AGGREGATE pmed.baseline_train(record, anyelement, jsonb) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.baseline_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train(record, anyelement, jsonb) IS
     'train a baseline model on a composite row of named values with options (min_category_count and the float8[] forms): class priors (classification) or the mean (regression); the features are named values';
 CREATE OR REPLACE AGGREGATE pmed.baseline_train_partial(record, anyelement, jsonb) (
-    SFUNC = pmed.baseline_train_transfn, STYPE = internal,
+    SFUNC = pmed.baseline_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train_partial(record, anyelement, jsonb) IS
     'partial baseline_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
-CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(internal, record, anyelement) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(pmed.train_state, record, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.svm_train_transfn(internal, record, anyelement) IS
+COMMENT ON FUNCTION pmed.svm_train_transfn(pmed.train_state, record, anyelement) IS
     'transition function of pmed.svm_train';
-CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(internal, record, anyelement, jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.svm_train_transfn(pmed.train_state, record, anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.svm_train_transfn(internal, record, anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.svm_train_transfn(pmed.train_state, record, anyelement, jsonb) IS
     'transition function of pmed.svm_train';
 CREATE OR REPLACE AGGREGATE pmed.svm_train(record, anyelement) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.svm_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train(record, anyelement) IS
     'train a support vector machine on a composite row of named values: categories one-hot and standardized with the rest';
 CREATE OR REPLACE AGGREGATE pmed.svm_train_partial(record, anyelement) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train_partial(record, anyelement) IS
     'partial svm_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
 CREATE OR REPLACE AGGREGATE pmed.svm_train(record, anyelement, jsonb) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.svm_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train(record, anyelement, jsonb) IS
     'train a support vector machine on a composite row of named values with options (min_category_count and the float8[] forms): categories one-hot and standardized with the rest';
 CREATE OR REPLACE AGGREGATE pmed.svm_train_partial(record, anyelement, jsonb) (
-    SFUNC = pmed.svm_train_transfn, STYPE = internal,
+    SFUNC = pmed.svm_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.svm_train_partial(record, anyelement, jsonb) IS
     'partial svm_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
-CREATE OR REPLACE FUNCTION pmed.forest_train_transfn(internal, record, anyelement) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.forest_train_transfn(pmed.train_state, record, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.forest_train_transfn(internal, record, anyelement) IS
+COMMENT ON FUNCTION pmed.forest_train_transfn(pmed.train_state, record, anyelement) IS
     'transition function of pmed.forest_train';
-CREATE OR REPLACE FUNCTION pmed.forest_train_transfn(internal, record, anyelement, jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.forest_train_transfn(pmed.train_state, record, anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.forest_train_transfn(internal, record, anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.forest_train_transfn(pmed.train_state, record, anyelement, jsonb) IS
     'transition function of pmed.forest_train';
 CREATE OR REPLACE AGGREGATE pmed.forest_train(record, anyelement) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.forest_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train(record, anyelement) IS
     'train a random forest on a composite row of named values: categories one-hot, NULLs routed by learned default directions';
 CREATE OR REPLACE AGGREGATE pmed.forest_train_partial(record, anyelement) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train_partial(record, anyelement) IS
     'partial forest_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
 CREATE OR REPLACE AGGREGATE pmed.forest_train(record, anyelement, jsonb) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.forest_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train(record, anyelement, jsonb) IS
     'train a random forest on a composite row of named values with options (min_category_count and the float8[] forms): categories one-hot, NULLs routed by learned default directions';
 CREATE OR REPLACE AGGREGATE pmed.forest_train_partial(record, anyelement, jsonb) (
-    SFUNC = pmed.forest_train_transfn, STYPE = internal,
+    SFUNC = pmed.forest_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.forest_train_partial(record, anyelement, jsonb) IS
     'partial forest_train state of these rows (a composite row of named values), as bytea, for pmed.train_from_partials(state)';
-CREATE OR REPLACE FUNCTION pmed.train_partial_transfn(internal, record, anyelement) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.train_partial_transfn(pmed.train_state, record, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_partial_transfn(internal, record, anyelement) IS
+COMMENT ON FUNCTION pmed.train_partial_transfn(pmed.train_state, record, anyelement) IS
     'transition function of pmed.train_partial';
 CREATE OR REPLACE AGGREGATE pmed.train_partial(record, anyelement) (
-    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    SFUNC = pmed.train_partial_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_partial(record, anyelement) IS
     'the partial training state of these rows (a composite row of named values), as bytes to merge with pmed.train_from_partials';
-CREATE OR REPLACE FUNCTION pmed.train_partial_transfn(internal, record, anyelement, jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.train_partial_transfn(pmed.train_state, record, anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.train_partial_transfn(internal, record, anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.train_partial_transfn(pmed.train_state, record, anyelement, jsonb) IS
     'transition function of pmed.train_partial';
 CREATE OR REPLACE AGGREGATE pmed.train_partial(record, anyelement, jsonb) (
-    SFUNC = pmed.train_partial_transfn, STYPE = internal,
+    SFUNC = pmed.train_partial_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.train_partial(record, anyelement, jsonb) IS
     'the partial training state of these rows (a composite row of named values), as bytes to merge with pmed.train_from_partials';
@@ -1284,91 +1247,83 @@ CREATE OR REPLACE FUNCTION pmed.unseen_columns(model bytea, features record) RET
     AS 'MODULE_PATHNAME', 'unseen_columns_named' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.unseen_columns(bytea, record) IS
     'input columns of this composite row the model did not know: a category level or code scored as "other" (pooled at training or never seen) by its column name, a column the model ignores as ''+'' and its name; empty when the model knew every value';
-CREATE OR REPLACE FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.cnn_train_transfn(pmed.train_state, float8[], anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement) IS
+COMMENT ON FUNCTION pmed.cnn_train_transfn(pmed.train_state, float8[], anyelement) IS
     'transition function of pmed.cnn_train';
-CREATE OR REPLACE FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.cnn_train_transfn(pmed.train_state, float8[], anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.cnn_train_transfn(pmed.train_state, float8[], anyelement, jsonb) IS
     'transition function of pmed.cnn_train';
-CREATE OR REPLACE FUNCTION pmed.cnn_train_finalfn(internal) RETURNS bytea
+CREATE OR REPLACE FUNCTION pmed.cnn_train_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.cnn_train_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.cnn_train_finalfn(pmed.train_state) IS
     'final function of pmed.cnn_train: trains and encodes the network';
 CREATE OR REPLACE AGGREGATE pmed.cnn_train(float8[], anyelement) (
-    SFUNC = pmed.cnn_train_transfn, STYPE = internal,
+    SFUNC = pmed.cnn_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.cnn_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cnn_train(float8[], anyelement) IS
     'train a 1-D convolutional network on signals (float8[] one channel, or float8[][] channels x samples; NULL = missing sample); classification for boolean, integer and text labels, regression for float and numeric labels';
 CREATE OR REPLACE AGGREGATE pmed.cnn_train(float8[], anyelement, jsonb) (
-    SFUNC = pmed.cnn_train_transfn, STYPE = internal,
+    SFUNC = pmed.cnn_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.cnn_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cnn_train(float8[], anyelement, jsonb) IS
     'train a 1-D convolutional network on signals (float8[] one channel, or float8[][] channels x samples; NULL = missing sample) with options (filters, kernel_sizes, pooling, pool_type, head, dense, dropout, epochs, batch_size, learning_rate, weight_decay, class_weight, validation_fraction, patience, standardize, seed, feature_names, positive, task)';
 CREATE OR REPLACE AGGREGATE pmed.cnn_train_partial(float8[], anyelement) (
-    SFUNC = pmed.cnn_train_transfn, STYPE = internal,
+    SFUNC = pmed.cnn_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cnn_train_partial(float8[], anyelement) IS
     'partial cnn_train state of these rows, as bytea, for pmed.train_from_partials(state)';
 CREATE OR REPLACE AGGREGATE pmed.cnn_train_partial(float8[], anyelement, jsonb) (
-    SFUNC = pmed.cnn_train_transfn, STYPE = internal,
+    SFUNC = pmed.cnn_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cnn_train_partial(float8[], anyelement, jsonb) IS
     'partial cnn_train state of these rows, as bytea, for pmed.train_from_partials(state)';
-CREATE OR REPLACE FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.rnn_train_transfn(pmed.train_state, float8[], anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement) IS
+COMMENT ON FUNCTION pmed.rnn_train_transfn(pmed.train_state, float8[], anyelement) IS
     'transition function of pmed.rnn_train';
-CREATE OR REPLACE FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement, jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.rnn_train_transfn(pmed.train_state, float8[], anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.rnn_train_transfn(pmed.train_state, float8[], anyelement, jsonb) IS
     'transition function of pmed.rnn_train';
-CREATE OR REPLACE FUNCTION pmed.rnn_train_finalfn(internal) RETURNS bytea
+CREATE OR REPLACE FUNCTION pmed.rnn_train_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rnn_train_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.rnn_train_finalfn(pmed.train_state) IS
     'final function of pmed.rnn_train: trains and encodes the network';
 CREATE OR REPLACE AGGREGATE pmed.rnn_train(float8[], anyelement) (
-    SFUNC = pmed.rnn_train_transfn, STYPE = internal,
+    SFUNC = pmed.rnn_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.rnn_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.rnn_train(float8[], anyelement) IS
     'train a GRU network on sequences (float8[][] steps x features, any number of steps per row; NULL = missing value); classification for boolean, integer and text labels, regression for float and numeric labels';
 CREATE OR REPLACE AGGREGATE pmed.rnn_train(float8[], anyelement, jsonb) (
-    SFUNC = pmed.rnn_train_transfn, STYPE = internal,
+    SFUNC = pmed.rnn_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.rnn_train_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.rnn_train(float8[], anyelement, jsonb) IS
     'train a GRU network on sequences (float8[][] steps x features, any number of steps per row; NULL = missing value) with options (hidden_size, layers, bidirectional, dense, dropout, epochs, batch_size, learning_rate, weight_decay, class_weight, validation_fraction, patience, standardize, seed, feature_names, positive, task)';
 CREATE OR REPLACE AGGREGATE pmed.rnn_train_partial(float8[], anyelement) (
-    SFUNC = pmed.rnn_train_transfn, STYPE = internal,
+    SFUNC = pmed.rnn_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.rnn_train_partial(float8[], anyelement) IS
     'partial rnn_train state of these rows, as bytea, for pmed.train_from_partials(state)';
 CREATE OR REPLACE AGGREGATE pmed.rnn_train_partial(float8[], anyelement, jsonb) (
-    SFUNC = pmed.rnn_train_transfn, STYPE = internal,
+    SFUNC = pmed.rnn_train_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.rnn_train_partial(float8[], anyelement, jsonb) IS
     'partial rnn_train state of these rows, as bytea, for pmed.train_from_partials(state)';
@@ -1378,91 +1333,83 @@ CREATE OR REPLACE FUNCTION pmed.explain_steps(model bytea, input float8[],
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
 COMMENT ON FUNCTION pmed.explain_steps(bytea, float8[]) IS
     'per-step attributions of a cnn or rnn prediction (integrated gradients): one row per step and feature; they sum to the per-feature contributions of pmed.explain';
-CREATE OR REPLACE FUNCTION pmed.cnn_train_statics_transfn(internal, float8[], float8[], anyelement) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.cnn_train_statics_transfn(pmed.train_state, float8[], float8[], anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.cnn_train_statics_transfn(internal, float8[], float8[], anyelement) IS
+COMMENT ON FUNCTION pmed.cnn_train_statics_transfn(pmed.train_state, float8[], float8[], anyelement) IS
     'transition function of pmed.cnn_train with static values';
-CREATE OR REPLACE FUNCTION pmed.cnn_train_statics_transfn(internal, float8[], float8[], anyelement, jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.cnn_train_statics_transfn(pmed.train_state, float8[], float8[], anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.cnn_train_statics_transfn(internal, float8[], float8[], anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.cnn_train_statics_transfn(pmed.train_state, float8[], float8[], anyelement, jsonb) IS
     'transition function of pmed.cnn_train with static values';
-CREATE OR REPLACE FUNCTION pmed.cnn_train_statics_finalfn(internal) RETURNS bytea
+CREATE OR REPLACE FUNCTION pmed.cnn_train_statics_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.cnn_train_statics_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.cnn_train_statics_finalfn(pmed.train_state) IS
     'final function of pmed.cnn_train with static values: trains and encodes the network';
 CREATE OR REPLACE AGGREGATE pmed.cnn_train(float8[], float8[], anyelement) (
-    SFUNC = pmed.cnn_train_statics_transfn, STYPE = internal,
+    SFUNC = pmed.cnn_train_statics_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.cnn_train_statics_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cnn_train(float8[], float8[], anyelement) IS
     'train a 1-D convolutional network on signals with per-row static values (float8[] of a fixed length, NULL = missing) joined after the convolution layers';
 CREATE OR REPLACE AGGREGATE pmed.cnn_train_partial(float8[], float8[], anyelement) (
-    SFUNC = pmed.cnn_train_statics_transfn, STYPE = internal,
+    SFUNC = pmed.cnn_train_statics_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cnn_train_partial(float8[], float8[], anyelement) IS
     'partial cnn_train state of these rows with static values, as bytea, for pmed.train_from_partials(state)';
 CREATE OR REPLACE AGGREGATE pmed.cnn_train(float8[], float8[], anyelement, jsonb) (
-    SFUNC = pmed.cnn_train_statics_transfn, STYPE = internal,
+    SFUNC = pmed.cnn_train_statics_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.cnn_train_statics_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cnn_train(float8[], float8[], anyelement, jsonb) IS
     'train a 1-D convolutional network on signals with per-row static values (float8[] of a fixed length, NULL = missing) joined after the convolution layers with options (as pmed.cnn_train, plus static_names)';
 CREATE OR REPLACE AGGREGATE pmed.cnn_train_partial(float8[], float8[], anyelement, jsonb) (
-    SFUNC = pmed.cnn_train_statics_transfn, STYPE = internal,
+    SFUNC = pmed.cnn_train_statics_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.cnn_train_partial(float8[], float8[], anyelement, jsonb) IS
     'partial cnn_train state of these rows with static values, as bytea, for pmed.train_from_partials(state)';
-CREATE OR REPLACE FUNCTION pmed.rnn_train_statics_transfn(internal, float8[], float8[], anyelement) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.rnn_train_statics_transfn(pmed.train_state, float8[], float8[], anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rnn_train_statics_transfn(internal, float8[], float8[], anyelement) IS
+COMMENT ON FUNCTION pmed.rnn_train_statics_transfn(pmed.train_state, float8[], float8[], anyelement) IS
     'transition function of pmed.rnn_train with static values';
-CREATE OR REPLACE FUNCTION pmed.rnn_train_statics_transfn(internal, float8[], float8[], anyelement, jsonb) RETURNS internal
+CREATE OR REPLACE FUNCTION pmed.rnn_train_statics_transfn(pmed.train_state, float8[], float8[], anyelement, jsonb) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rnn_train_statics_transfn(internal, float8[], float8[], anyelement, jsonb) IS
+COMMENT ON FUNCTION pmed.rnn_train_statics_transfn(pmed.train_state, float8[], float8[], anyelement, jsonb) IS
     'transition function of pmed.rnn_train with static values';
-CREATE OR REPLACE FUNCTION pmed.rnn_train_statics_finalfn(internal) RETURNS bytea
+CREATE OR REPLACE FUNCTION pmed.rnn_train_statics_finalfn(pmed.train_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.rnn_train_statics_finalfn(internal) IS
+COMMENT ON FUNCTION pmed.rnn_train_statics_finalfn(pmed.train_state) IS
     'final function of pmed.rnn_train with static values: trains and encodes the network';
 CREATE OR REPLACE AGGREGATE pmed.rnn_train(float8[], float8[], anyelement) (
-    SFUNC = pmed.rnn_train_statics_transfn, STYPE = internal,
+    SFUNC = pmed.rnn_train_statics_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.rnn_train_statics_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.rnn_train(float8[], float8[], anyelement) IS
     'train a GRU network on sequences with per-row static values (float8[] of a fixed length, NULL = missing) joined after the GRU layers';
 CREATE OR REPLACE AGGREGATE pmed.rnn_train_partial(float8[], float8[], anyelement) (
-    SFUNC = pmed.rnn_train_statics_transfn, STYPE = internal,
+    SFUNC = pmed.rnn_train_statics_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.rnn_train_partial(float8[], float8[], anyelement) IS
     'partial rnn_train state of these rows with static values, as bytea, for pmed.train_from_partials(state)';
 CREATE OR REPLACE AGGREGATE pmed.rnn_train(float8[], float8[], anyelement, jsonb) (
-    SFUNC = pmed.rnn_train_statics_transfn, STYPE = internal,
+    SFUNC = pmed.rnn_train_statics_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.rnn_train_statics_finalfn,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.rnn_train(float8[], float8[], anyelement, jsonb) IS
     'train a GRU network on sequences with per-row static values (float8[] of a fixed length, NULL = missing) joined after the GRU layers with options (as pmed.rnn_train, plus static_names)';
 CREATE OR REPLACE AGGREGATE pmed.rnn_train_partial(float8[], float8[], anyelement, jsonb) (
-    SFUNC = pmed.rnn_train_statics_transfn, STYPE = internal,
+    SFUNC = pmed.rnn_train_statics_transfn, STYPE = pmed.train_state,
     FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = pmed.train_combinefn,
-    SERIALFUNC = pmed.train_serialfn, DESERIALFUNC = pmed.train_deserialfn,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.rnn_train_partial(float8[], float8[], anyelement, jsonb) IS
     'partial rnn_train state of these rows with static values, as bytea, for pmed.train_from_partials(state)';
@@ -1494,3 +1441,126 @@ CREATE OR REPLACE FUNCTION pmed.explain_steps(model bytea, input float8[], stati
     AS 'MODULE_PATHNAME', 'explain_steps' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
 COMMENT ON FUNCTION pmed.explain_steps(bytea, float8[], float8[]) IS
     'per-step attributions of a cnn or rnn prediction with static values (the statics'' own attributions are in pmed.explain)';
+DO $$
+DECLARE
+    label text;
+    f record;
+    a record;
+BEGIN
+    FOREACH label IN ARRAY ARRAY['boolean', 'smallint', 'integer', 'bigint', 'numeric', 'real',
+                                 'double precision', 'text'] LOOP
+        -- the transition functions
+        FOR f IN
+            SELECT DISTINCT p.oid, p.proname, p.probin, p.prosrc, p.provolatile, p.proisstrict,
+                   p.proparallel
+            FROM pg_aggregate g
+            JOIN pg_proc ap ON ap.oid = g.aggfnoid
+            JOIN pg_proc p ON p.oid = g.aggtransfn
+            WHERE ap.pronamespace = 'pmed'::regnamespace
+              AND g.aggtranstype = 'pmed.train_state'::regtype
+              AND 'anyelement'::regtype = ANY (ap.proargtypes::regtype[])
+              AND NOT 'record'::regtype = ANY (ap.proargtypes::regtype[])
+            ORDER BY p.proname, p.oid
+        LOOP
+            EXECUTE format('CREATE OR REPLACE FUNCTION pmed.%I(%s) RETURNS pmed.train_state AS %L, %L LANGUAGE C %s %s PARALLEL %s',
+                f.proname,
+                (SELECT string_agg(CASE WHEN t = 'anyelement'::regtype THEN label ELSE format_type(t, NULL) END,
+                                   ', ' ORDER BY i)
+                 FROM unnest((SELECT proargtypes::oid[] FROM pg_proc WHERE oid = f.oid)) WITH ORDINALITY u(t, i)),
+                f.probin, f.prosrc,
+                CASE f.provolatile WHEN 'i' THEN 'IMMUTABLE' WHEN 's' THEN 'STABLE' ELSE 'VOLATILE' END,
+                CASE WHEN f.proisstrict THEN 'STRICT' ELSE 'CALLED ON NULL INPUT' END,
+                CASE f.proparallel WHEN 's' THEN 'SAFE' WHEN 'r' THEN 'RESTRICTED' ELSE 'UNSAFE' END);
+            EXECUTE format('COMMENT ON FUNCTION pmed.%I(%s) IS %L', f.proname,
+                (SELECT string_agg(CASE WHEN t = 'anyelement'::regtype THEN label ELSE format_type(t, NULL) END,
+                                   ', ' ORDER BY i)
+                 FROM unnest((SELECT proargtypes::oid[] FROM pg_proc WHERE oid = f.oid)) WITH ORDINALITY u(t, i)),
+                obj_description(f.oid, 'pg_proc'));
+        END LOOP;
+        -- the aggregates
+        FOR a IN
+            SELECT ap.oid, ap.proname, ap.proargtypes::oid[] AS args, tp.proargtypes::oid[] AS targs,
+                   tp.proname AS transfn, fp.proname AS finalfn, cp.proname AS combinefn,
+                   g.aggfinalmodify, ap.proparallel
+            FROM pg_aggregate g
+            JOIN pg_proc ap ON ap.oid = g.aggfnoid
+            JOIN pg_proc tp ON tp.oid = g.aggtransfn
+            JOIN pg_proc fp ON fp.oid = g.aggfinalfn
+            JOIN pg_proc cp ON cp.oid = g.aggcombinefn
+            WHERE ap.pronamespace = 'pmed'::regnamespace
+              AND g.aggtranstype = 'pmed.train_state'::regtype
+              AND 'anyelement'::regtype = ANY (ap.proargtypes::regtype[])
+              AND NOT 'record'::regtype = ANY (ap.proargtypes::regtype[])
+            ORDER BY ap.proname, ap.oid
+        LOOP
+            EXECUTE format('CREATE OR REPLACE AGGREGATE pmed.%I(%s) (SFUNC = pmed.%I, STYPE = pmed.train_state, FINALFUNC = pmed.%I, FINALFUNC_MODIFY = %s, COMBINEFUNC = pmed.%I, PARALLEL = %s)',
+                a.proname,
+                (SELECT string_agg(CASE WHEN t = 'anyelement'::regtype THEN label ELSE format_type(t, NULL) END,
+                                   ', ' ORDER BY i) FROM unnest(a.args) WITH ORDINALITY u(t, i)),
+                a.transfn, a.finalfn,
+                CASE a.aggfinalmodify WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END,
+                a.combinefn,
+                CASE a.proparallel WHEN 's' THEN 'SAFE' WHEN 'r' THEN 'RESTRICTED' ELSE 'UNSAFE' END);
+            EXECUTE format('COMMENT ON AGGREGATE pmed.%I(%s) IS %L', a.proname,
+                (SELECT string_agg(CASE WHEN t = 'anyelement'::regtype THEN label ELSE format_type(t, NULL) END,
+                                   ', ' ORDER BY i) FROM unnest(a.args) WITH ORDINALITY u(t, i)),
+                obj_description(a.oid, 'pg_proc'));
+        END LOOP;
+    END LOOP;
+END
+$$;
+DROP FUNCTION pmed.baseline_train_finalfn(internal);
+DROP FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement);
+DROP FUNCTION pmed.baseline_train_transfn(internal, float8[], anyelement, jsonb);
+DROP FUNCTION pmed.baseline_train_transfn(internal, jsonb, anyelement);
+DROP FUNCTION pmed.baseline_train_transfn(internal, jsonb, anyelement, jsonb);
+DROP FUNCTION pmed.baseline_train_transfn(internal, record, anyelement);
+DROP FUNCTION pmed.baseline_train_transfn(internal, record, anyelement, jsonb);
+DROP FUNCTION pmed.cf_train_finalfn(internal);
+DROP FUNCTION pmed.cf_train_transfn(internal, bigint, bigint);
+DROP FUNCTION pmed.cf_train_transfn(internal, bigint, bigint, float8);
+DROP FUNCTION pmed.cf_train_transfn(internal, bigint, bigint, float8, jsonb);
+DROP FUNCTION pmed.cnn_train_finalfn(internal);
+DROP FUNCTION pmed.cnn_train_statics_finalfn(internal);
+DROP FUNCTION pmed.cnn_train_statics_transfn(internal, float8[], float8[], anyelement);
+DROP FUNCTION pmed.cnn_train_statics_transfn(internal, float8[], float8[], anyelement, jsonb);
+DROP FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement);
+DROP FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement, jsonb);
+DROP FUNCTION pmed.content_train_finalfn(internal);
+DROP FUNCTION pmed.content_train_transfn(internal, bigint, float8[]);
+DROP FUNCTION pmed.content_train_transfn(internal, bigint, float8[], jsonb);
+DROP FUNCTION pmed.forest_train_finalfn(internal);
+DROP FUNCTION pmed.forest_train_transfn(internal, float8[], anyelement);
+DROP FUNCTION pmed.forest_train_transfn(internal, float8[], anyelement, jsonb);
+DROP FUNCTION pmed.forest_train_transfn(internal, jsonb, anyelement);
+DROP FUNCTION pmed.forest_train_transfn(internal, jsonb, anyelement, jsonb);
+DROP FUNCTION pmed.forest_train_transfn(internal, record, anyelement);
+DROP FUNCTION pmed.forest_train_transfn(internal, record, anyelement, jsonb);
+DROP FUNCTION pmed.interactions_train_finalfn(internal);
+DROP FUNCTION pmed.interactions_train_transfn(internal, bigint, bigint);
+DROP FUNCTION pmed.rnn_train_finalfn(internal);
+DROP FUNCTION pmed.rnn_train_statics_finalfn(internal);
+DROP FUNCTION pmed.rnn_train_statics_transfn(internal, float8[], float8[], anyelement);
+DROP FUNCTION pmed.rnn_train_statics_transfn(internal, float8[], float8[], anyelement, jsonb);
+DROP FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement);
+DROP FUNCTION pmed.rnn_train_transfn(internal, float8[], anyelement, jsonb);
+DROP FUNCTION pmed.svm_train_finalfn(internal);
+DROP FUNCTION pmed.svm_train_transfn(internal, float8[], anyelement);
+DROP FUNCTION pmed.svm_train_transfn(internal, float8[], anyelement, jsonb);
+DROP FUNCTION pmed.svm_train_transfn(internal, jsonb, anyelement);
+DROP FUNCTION pmed.svm_train_transfn(internal, jsonb, anyelement, jsonb);
+DROP FUNCTION pmed.svm_train_transfn(internal, record, anyelement);
+DROP FUNCTION pmed.svm_train_transfn(internal, record, anyelement, jsonb);
+DROP FUNCTION pmed.train_combinefn(internal, internal);
+DROP FUNCTION pmed.train_deserialfn(bytea, internal);
+DROP FUNCTION pmed.train_merge_finalfn(internal);
+DROP FUNCTION pmed.train_merge_transfn(internal, bytea);
+DROP FUNCTION pmed.train_merge_transfn(internal, bytea, text);
+DROP FUNCTION pmed.train_partial_finalfn(internal);
+DROP FUNCTION pmed.train_partial_transfn(internal, float8[], anyelement);
+DROP FUNCTION pmed.train_partial_transfn(internal, float8[], anyelement, jsonb);
+DROP FUNCTION pmed.train_partial_transfn(internal, jsonb, anyelement);
+DROP FUNCTION pmed.train_partial_transfn(internal, jsonb, anyelement, jsonb);
+DROP FUNCTION pmed.train_partial_transfn(internal, record, anyelement);
+DROP FUNCTION pmed.train_partial_transfn(internal, record, anyelement, jsonb);
+DROP FUNCTION pmed.train_serialfn(internal);
