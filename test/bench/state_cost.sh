@@ -34,20 +34,24 @@ install_packages
 build_and_install >/dev/null
 
 # "before": the old revision, built and installed into its own root
-src=$(mktemp -d /tmp/pmed-before-src.XXXXXX)
-git archive "$BEFORE_REV" | tar -x -C "$src"
-(
-	cd "$src"
-	PMED_PG_ROOT=$BEFORE_ROOT
-	. test/lib.sh
-	stage_postgres
-	make -s -j2 PG_CONFIG="$PGBIN/pg_config" >/dev/null 2>&1
-	as_root make -s install PG_CONFIG="$PGBIN/pg_config" >/dev/null
-)
-rm -rf "$src"
+rev=$(git rev-parse "$BEFORE_REV")
+if [ "$(cat "$BEFORE_ROOT/.pmed-rev" 2>/dev/null)" != "$rev" ]; then
+	src=$(mktemp -d /tmp/pmed-before-src.XXXXXX)
+	git archive "$rev" | tar -x -C "$src"
+	(
+		cd "$src"
+		PMED_PG_ROOT=$BEFORE_ROOT
+		. test/lib.sh
+		stage_postgres
+		make -s -j2 PG_CONFIG="$PGBIN/pg_config" >/dev/null 2>&1
+		as_root make -s install PG_CONFIG="$PGBIN/pg_config" >/dev/null
+	)
+	rm -rf "$src"
+	echo "$rev" >"$BEFORE_ROOT/.pmed-rev"
+fi
 BEFORE_PGBIN=$BEFORE_ROOT/usr/lib/postgresql/$PG_MAJOR/bin
 
-array=$(for k in $(seq 1 30); do printf 'round(sin(g * %d.0)::numeric, 3)::float8' "$k"; [ "$k" -lt 30 ] && printf ', '; done)
+array=$(seq 1 30 | sed 's/.*/round(sin(g * &.0)::numeric, 3)::float8/' | paste -sd, -)
 
 # cpu_of QUERY: "user+system elapsed" seconds of the backend for one run
 cpu_of() {
