@@ -37,6 +37,7 @@ typedef struct StateObject
 	ExpandedObjectHeader hdr;
 	TrainState *st;				/* NULL until the first row */
 	bytea	   *flat;			/* serialized by get_flat_size, for flatten_into */
+	MemoryContext flat_cxt;		/* ... in this context (with the serializer's buffer) */
 } StateObject;
 
 static Size state_get_flat_size(ExpandedObjectHeader *eohptr);
@@ -65,10 +66,14 @@ state_get_flat_size(ExpandedObjectHeader *eohptr)
 	{
 		/*
 		 * state_serialize raises 54000 (with the state's rows and a hint)
-		 * before writing a state that would pass 1 GB.
+		 * before writing a state that would pass 1 GB.  Its buffers live in
+		 * a context of their own, deleted once flattened.
 		 */
-		MemoryContext old = MemoryContextSwitchTo(e->hdr.eoh_context);
+		MemoryContext old;
 
+		e->flat_cxt = AllocSetContextCreate(e->hdr.eoh_context, "pmed flat training state",
+											ALLOCSET_DEFAULT_SIZES);
+		old = MemoryContextSwitchTo(e->flat_cxt);
 		e->flat = pmed_state_serialize(e->st);
 		MemoryContextSwitchTo(old);
 	}
@@ -83,7 +88,8 @@ state_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_si
 	if (e->flat == NULL || VARSIZE(e->flat) != allocated_size)
 		elog(ERROR, "pmed training state flattened without its size");
 	memcpy(result, e->flat, allocated_size);
-	pfree(e->flat);
+	MemoryContextDelete(e->flat_cxt);
+	e->flat_cxt = NULL;
 	e->flat = NULL;
 }
 
@@ -124,9 +130,10 @@ pmed_state_arg_rw(FunctionCallInfo fcinfo, int argno, MemoryContext *cxt, void *
 	{
 		/* every row after the first: the object itself */
 		e = (StateObject *) DatumGetEOHP(d);
-		if (e->flat != NULL)
+		if (e->flat_cxt != NULL)
 		{
-			pfree(e->flat);
+			MemoryContextDelete(e->flat_cxt);
+			e->flat_cxt = NULL;
 			e->flat = NULL;
 		}
 		*cxt = e->hdr.eoh_context;
