@@ -178,8 +178,8 @@ SELECT is((SELECT pg_temp.info(pmed.train_from_partials(st::pmed.train_state::by
 
 -- ---- (c) the input function is a trust boundary ----
 CREATE TEMP TABLE small AS
-SELECT pg_temp.baseline_state(features[1:2], (diagnosis = 'malignant')::int)::text AS st
-FROM (SELECT * FROM wdbc ORDER BY id LIMIT 3) x;
+SELECT pg_temp.baseline_state(features[1:3], (diagnosis = 'malignant')::int)::text AS st
+FROM (SELECT * FROM wdbc ORDER BY id LIMIT 4) x;
 SELECT is((SELECT st::pmed.train_state::text FROM small), (SELECT st FROM small), 'the text form round-trips exactly');
 SELECT is((SELECT st::pmed.train_state::bytea::pmed.train_state::text FROM small), (SELECT st FROM small),
           'so does the bytea cast');
