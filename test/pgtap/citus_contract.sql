@@ -14,7 +14,7 @@
 --       a state's text (22P02 bad text, XX001 damaged state), and the
 --       untouched text round-trips exactly.
 BEGIN;
-SELECT plan(27);
+SELECT plan(28);
 
 SET client_min_messages = warning;
 \i data/wdbc/load.sql
@@ -183,6 +183,17 @@ FROM (SELECT * FROM wdbc ORDER BY id LIMIT 4) x;
 SELECT is((SELECT st::pmed.train_state::text FROM small), (SELECT st FROM small), 'the text form round-trips exactly');
 SELECT is((SELECT st::pmed.train_state::bytea::pmed.train_state::text FROM small), (SELECT st FROM small),
           'so does the bytea cast');
+
+-- the binary form (send, then receive: COPY BINARY through a server file)
+CREATE TEMP TABLE binary_back (s pmed.train_state);
+DO $$
+DECLARE
+    f text := format('/tmp/pmed_citus_contract_%s.bin', pg_backend_pid());
+BEGIN
+    EXECUTE format('COPY (SELECT st::pmed.train_state FROM small) TO %L (FORMAT binary)', f);
+    EXECUTE format('COPY binary_back FROM PROGRAM %L (FORMAT binary)', format('cat %s && rm -f %s', f, f));
+END $$;
+SELECT is((SELECT s::text FROM binary_back), (SELECT st FROM small), 'the binary send/receive form round-trips exactly');
 
 -- every truncation (22P02 when not base64 any more, XX001 otherwise) and
 -- every single-bit flip of the text (22P02, XX001, or 22021 when the flip
