@@ -1179,7 +1179,7 @@ deserial_fail(PmedReader *r, const char *what)
  * fragments, each validated whole (federated.c) and against the state.
  */
 static void
-federated_read(PmedReader *r, TrainState *st)
+federated_read(PmedReader *r, TrainState *st, int p)
 {
 	uint8		flag;
 	int32		union_trees;
@@ -1196,8 +1196,10 @@ federated_read(PmedReader *r, TrainState *st)
 	/* a fragment takes far more than 64 bytes */
 	if (!pmed_get_count(r, PMED_FOREST_MAX_TREES, 64, &n))
 		deserial_fail(r, NULL);
-	if (n > 0 && st->n_features < 1)
+	if (n > 0 && p < 1)
 		deserial_fail(r, "fragments without a feature width");
+	if (n > 0)
+		st->n_features = p;		/* the rows' width, also without rows */
 	for (uint32 i = 0; i < n; i++)
 	{
 		uint32		len;
@@ -1446,7 +1448,7 @@ state_deserialize(const char *data, size_t len)
 		}
 	}
 	if (r.left > 0)
-		federated_read(&r, st);
+		federated_read(&r, st, p);
 	if (!pmed_reader_done(&r))
 		deserial_fail(&r, NULL);
 	return st;
