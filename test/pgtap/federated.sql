@@ -5,7 +5,7 @@
 -- federated partial state, options in model_info, refused combinations and
 -- damaged states.
 BEGIN;
-SELECT plan(25);
+SELECT plan(27);
 
 \i data/wdbc/load.sql
 \i test/pgtap/lib/helpers.sql
@@ -104,6 +104,31 @@ SELECT cmp_ok((SELECT length(pmed.forest_train_partial(features, diagnosis, '{"f
 SELECT is(pmed.model_info(pmed.forest_train(features, diagnosis, '{"federated": true, "trees": 10}')) -> 'partitions',
           '1'::jsonb, 'forest_train with federated: one partition (all rows in one place)')
 FROM fed_train;
+
+-- Parallel query splits rows between workers differently from run to run:
+-- its workers ship rows, and the model is the one-partition model of a
+-- serial plan (the split never shapes a federated forest).
+CREATE TABLE fed_big AS SELECT w.id + 1000 * g AS id, w.features, w.diagnosis
+FROM wdbc w, generate_series(0, 7) g;
+ANALYZE fed_big;
+SET LOCAL max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE fed_serial AS
+SELECT pmed.forest_train(features, diagnosis, '{"federated": true, "trees": 10, "seed": 1}') AS m FROM fed_big;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 4;
+SET LOCAL parallel_leader_participation = off;
+SELECT matches(pg_temp.plan_of($$SELECT pmed.forest_train(features, diagnosis, '{"federated": true, "trees": 10, "seed": 1}') FROM fed_big$$),
+               'Partial Aggregate', 'the forced plan trains with Partial Aggregate');
+SELECT is((SELECT pg_temp.info(pmed.forest_train(features, diagnosis, '{"federated": true, "trees": 10, "seed": 1}')) FROM fed_big),
+          (SELECT pg_temp.info(m) FROM fed_serial),
+          'parallel plan: the same federated model as the serial plan, one partition');
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+RESET parallel_leader_participation;
 
 -- Refused combinations and damaged states.
 SELECT throws_ok($$SELECT pmed.svm_train_partial(features, diagnosis, '{"federated": true}') FROM fed_train$$,
