@@ -5,7 +5,7 @@
 -- federated partial state, options in model_info, refused combinations and
 -- damaged states.
 BEGIN;
-SELECT plan(27);
+SELECT plan(28);
 
 \i data/wdbc/load.sql
 \i test/pgtap/lib/helpers.sql
@@ -136,6 +136,11 @@ SELECT throws_ok($$SELECT pmed.svm_train_partial(features, diagnosis, '{"federat
 SELECT throws_ok($$SELECT pmed.train_from_partials(s, 'svm') FROM (
                      SELECT pmed.train_partial(features, diagnosis, '{"federated": true, "trees": 5}') AS s FROM fed_train) x$$,
                  '22023', 'federated training is only for forests, not for svm models', 'federated rows merged as an svm are refused');
+SELECT throws_ok($$SELECT pmed.train_from_partials(s) FROM (
+                     SELECT pmed.forest_train_partial(features, CASE WHEN id % 3 = 0 AND id < 500 THEN 'c' ELSE diagnosis END,
+                                                      '{"federated": true, "trees": 5}') AS s
+                     FROM fed_train GROUP BY id < 500) x$$,
+                 '22023', 'federated partition 1 of 2 has no row of class "c"', 'a partition that lacks a class is named');
 SELECT throws_ok($$SELECT pmed.forest_train(features, diagnosis, '{"union_trees": 5}') FROM fed_train$$,
                  '22023', NULL, 'union_trees without federated is refused');
 
