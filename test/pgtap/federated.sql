@@ -5,7 +5,7 @@
 -- federated partial state, options in model_info, refused combinations and
 -- damaged states.
 BEGIN;
-SELECT plan(28);
+SELECT plan(30);
 
 \i data/wdbc/load.sql
 \i test/pgtap/lib/helpers.sql
@@ -132,7 +132,7 @@ RESET parallel_leader_participation;
 
 -- Refused combinations and damaged states.
 SELECT throws_ok($$SELECT pmed.svm_train_partial(features, diagnosis, '{"federated": true}') FROM fed_train$$,
-                 '22023', NULL, 'federated svm is refused');
+                 '22023', 'unknown svm option "federated"', 'federated svm is refused');
 SELECT throws_ok($$SELECT pmed.train_from_partials(s, 'svm') FROM (
                      SELECT pmed.train_partial(features, diagnosis, '{"federated": true, "trees": 5}') AS s FROM fed_train) x$$,
                  '22023', 'federated training is only for forests, not for svm models', 'federated rows merged as an svm are refused');
@@ -141,8 +141,12 @@ SELECT throws_ok($$SELECT pmed.train_from_partials(s) FROM (
                                                       '{"federated": true, "trees": 5}') AS s
                      FROM fed_train GROUP BY id < 500) x$$,
                  '22023', 'federated partition 1 of 2 has no row of class "c"', 'a partition that lacks a class is named');
+SELECT throws_ok($$SELECT pmed.forest_train(jsonb_build_object('a', features[1]), diagnosis, '{"federated": true}') FROM fed_train$$,
+                 '22023', 'invalid value for option "federated"', 'federated with named features is refused');
+SELECT throws_ok($$SELECT pmed.forest_train(features, diagnosis, '{"federated": true, "search": {"trees": [5, 10]}}') FROM fed_train$$,
+                 '22023', 'invalid value for option "federated"', 'federated with a cross-validated search is refused');
 SELECT throws_ok($$SELECT pmed.forest_train(features, diagnosis, '{"union_trees": 5}') FROM fed_train$$,
-                 '22023', NULL, 'union_trees without federated is refused');
+                 '22023', 'invalid value for option "union_trees"', 'union_trees without federated is refused');
 
 CREATE TEMP TABLE small_fed AS
 SELECT pmed.forest_train_partial(features[1:2], diagnosis, '{"federated": true, "trees": 1, "max_depth": 2}') AS state
