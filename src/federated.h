@@ -28,6 +28,14 @@ struct PmedFragment;
  */
 extern void state_federate(struct TrainState *st);
 
+/*
+ * The same without changing st: its serialized bytes with its rows fitted
+ * into one more fragment (state_serialize's bytes for a state that is not
+ * federated or holds no rows).  For output / send functions of the state
+ * type, which must not modify a read-only argument.
+ */
+extern bytea *state_serialize_federated(const struct TrainState *st);
+
 /* forest.c */
 extern bytea *pmed_forest_fragment_fit(const PmedTrainSet *data, const PmedSchema *schema,
 									   uint64 digest);

@@ -2108,6 +2108,26 @@ state_federate(TrainState *st)
 }
 
 /*
+ * The bytes of st as it leaves its node, st unchanged: a federated forest
+ * state's rows are fitted into one more fragment in the bytes (a
+ * non-federated state, or one without rows: state_serialize's bytes).  For
+ * output / send functions that must not modify a read-only state.
+ */
+bytea *
+state_serialize_federated(const TrainState *st)
+{
+	TrainState	tmp;
+
+	if (st == NULL || !st->federated || st->n_rows == 0)
+		return state_serialize(st);
+	tmp = *st;
+	tmp.fragments = lappend(list_copy(st->fragments), federate_rows((TrainState *) st, false));
+	tmp.head = tmp.tail = NULL;
+	tmp.n_rows = 0;
+	return state_serialize(&tmp);
+}
+
+/*
  * Final function of a federated forest: rows still in the state are one
  * more partition (all rows of a plain or parallel aggregate: the central
  * model's rows, partitions 1); then the union of the fragments.

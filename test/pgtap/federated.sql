@@ -5,7 +5,7 @@
 -- federated partial state, options in model_info, refused combinations and
 -- damaged states.
 BEGIN;
-SELECT plan(30);
+SELECT plan(32);
 
 \i data/wdbc/load.sql
 \i test/pgtap/lib/helpers.sql
@@ -129,6 +129,15 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 RESET parallel_leader_participation;
+
+-- As a window aggregate the state keeps its rows (the fragment is made from a copy).
+SELECT is((SELECT pg_temp.info(m) FROM (SELECT pmed.forest_train(features, diagnosis, '{"federated": true, "trees": 10, "seed": 1}') OVER () AS m
+                                        FROM fed_train LIMIT 1) w),
+          (SELECT pg_temp.info(pmed.forest_train(features, diagnosis, '{"federated": true, "trees": 10, "seed": 1}')) FROM fed_train),
+          'as a window aggregate: the same federated model');
+SELECT is((SELECT count(DISTINCT pg_temp.info(m))::int FROM (
+               SELECT pmed.forest_train(features, diagnosis, '{"federated": true, "trees": 5}') OVER (ORDER BY id > 300) AS m FROM fed_train) w),
+          2, 'a growing window frame: one model per frame');
 
 -- Refused combinations and damaged states.
 SELECT throws_ok($$SELECT pmed.svm_train_partial(features, diagnosis, '{"federated": true}') FROM fed_train$$,
