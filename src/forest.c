@@ -8,14 +8,18 @@
 #include <math.h>
 
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "nodes/pg_list.h"
 
 #include "core/encoding.h"
+#include "core/federated.h"
 #include "core/forest.h"
+#include "federated.h"
 #include "core/treeshap.h"
 
 static const char *const forest_option_keys[] = {
 	PMED_COMMON_OPTION_KEYS, "trees", "max_depth", "min_leaf", "mtry", "sample_fraction",
-	"replace", "importance", NULL
+	"replace", "importance", "federated", "union_trees", NULL
 };
 
 static const char *const importance_choices[] = {"impurity", "permutation", NULL};
@@ -38,7 +42,10 @@ forest_parse_params(Jsonb *options, const PmedCommonParams *common, void *params
 				 errmsg("too many trees: %.0f", trees),
 				 errdetail("A forest has at most %d trees.", PMED_FOREST_MAX_TREES)));
 	par->n_trees = (int) trees;
-	par->max_depth = pmed_option_int(options, "max_depth", 0, 1, PMED_FOREST_MAX_DEPTH);
+	/* federated: a partial state must not grow with its rows, so trees are capped */
+	par->max_depth = pmed_option_int(options, "max_depth",
+									 pmed_option_bool(options, "federated", false) ?
+									 PMED_FEDERATED_DEFAULT_DEPTH : 0, 1, PMED_FOREST_MAX_DEPTH);
 	par->min_leaf = pmed_option_int(options, "min_leaf", classification ? 1 : 5, 1, INT_MAX);
 	par->mtry = pmed_option_int(options, "mtry", 0, 1, PMED_MAX_FEATURES);
 	par->replace = pmed_option_bool(options, "replace", true);
@@ -194,6 +201,211 @@ const PmedFamily pmed_forest_family = {
 };
 
 PMED_TRAIN_AGGREGATE(forest_train, pmed_forest_family)
+
+/* ---- federated forests (core: core/federated.c; state: train_state.c) ---- */
+
+/*
+ * Fit one partition's rows (canonical order, classes in schema) into a
+ * fragment: its trees, grown with the user's seed mixed with the digest of
+ * its rows, and its statistics.  No row goes into the fragment.
+ */
+bytea *
+pmed_forest_fragment_fit(const PmedTrainSet *data, const PmedSchema *schema, uint64 digest)
+{
+	PmedForestParams par = *(const PmedForestParams *) data->params;
+	PmedFragment fr;
+	PmedForest *f;
+	PmedError	err = {0};
+	PmedDataset d = data->ds;
+	PmedWriter	w;
+	bool		classification = schema->task == PMED_TASK_CLASSIFICATION;
+
+	par.seed = pmed_federated_seed(data->common->seed, digest);
+	par.cat_levels = NULL;
+	if (par.mtry > d.n_features)
+		pmed_option_error("mtry", psprintf("The value must be at most the number of features (%d); it is %d.",
+										   d.n_features, par.mtry));
+	if (!classification)
+		d.n_classes = 0;
+	if (pmed_forest_train(&d, &par, &f, &err) != PMED_OK)
+		pmed_report(&err);
+	memset(&fr, 0, sizeof(fr));
+	fr.digest = digest;
+	fr.n_rows = d.n_rows;
+	fr.task = schema->task;
+	fr.n_features = d.n_features;
+	if (classification)
+	{
+		fr.n_classes = schema->n_classes;
+		fr.classes = schema->classes;
+		fr.class_counts = palloc0(sizeof(int64) * schema->n_classes);
+		for (int64 i = 0; i < d.n_rows; i++)
+			fr.class_counts[(int) d.y[i]]++;
+	}
+	else
+	{
+		double		s = 0.0;
+
+		/* canonical row order: the same sum on any plan */
+		for (int64 i = 0; i < d.n_rows; i++)
+			s += d.y[i];
+		fr.label_mean = s / (double) d.n_rows;
+	}
+	fr.oob_error = f->oob_error;
+	fr.oob_rows = f->oob_rows;
+	fr.forest = f;
+	pmed_writer_init(&w);
+	pmed_fragment_encode(&w, &fr);
+	return pmed_writer_to_bytea(&w);
+}
+
+/* A fragment's bytes, validated (XX001 on any damage; class names must be valid text). */
+PmedFragment *
+pmed_forest_fragment_read(const char *data, size_t len)
+{
+	PmedError	err = {0};
+	PmedFragment *fr = pmed_fragment_decode(data, len, &err);
+
+	if (fr == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid pmed training state"),
+				 errdetail("Federated fragment: %s.", err.message[0] ? err.message : "it does not decode")));
+	for (int c = 0; c < fr->n_classes; c++)
+		if (!pg_verifymbstr(fr->classes[c], strlen(fr->classes[c]), true))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("invalid pmed training state"),
+					 errdetail("Federated fragment: a class name is not valid text.")));
+	return fr;
+}
+
+/*
+ * The federated forest of fragments (bytea *, any order): their weighted
+ * union as an ordinary forest model.
+ */
+bytea *
+pmed_forest_federated_model(List *fragments, const char *options_text,
+							const PmedCommonParams *common, const void *params,
+							int union_trees, PmedLabelKind label_kind, int64 rows_skipped)
+{
+	const PmedForestParams *par = params;
+	int			n = list_length(fragments);
+	PmedFragment **frs = palloc(sizeof(PmedFragment *) * Max(n, 1));
+	PmedForestUnion u;
+	PmedError	err = {0};
+	PmedSchema	schema = {0};
+	PmedJson	meta;
+	PmedWriter	algo,
+				out;
+	ListCell   *lc;
+	int			i = 0;
+	bool		classification;
+	double		t0 = pmed_now_seconds();
+
+	foreach(lc, fragments)
+	{
+		bytea	   *b = lfirst(lc);
+
+		frs[i++] = pmed_forest_fragment_read(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	}
+	if (pmed_forest_union(frs, n, union_trees, &u, &err) != PMED_OK)
+		pmed_report(&err);
+	classification = u.order[0]->task == PMED_TASK_CLASSIFICATION;
+
+	schema.task = u.order[0]->task;
+	schema.label_kind = label_kind;
+	schema.n_features = u.forest->n_features;
+	schema.positive = -1;
+	schema.rows_used = u.n_rows;
+	schema.rows_skipped = rows_skipped;
+	if (classification)
+	{
+		schema.n_classes = u.order[0]->n_classes;
+		schema.classes = u.order[0]->classes;
+		if (common->positive != NULL)
+		{
+			for (int c = 0; c < (int) schema.n_classes; c++)
+				if (strcmp(schema.classes[c], common->positive) == 0)
+					schema.positive = c;
+			if (schema.positive < 0)
+				pmed_option_error("positive", psprintf("\"%s\" is not one of the training labels.",
+													   common->positive));
+		}
+		else if (schema.n_classes == 2)
+			schema.positive = 1;
+	}
+	if (common->feature_names != NULL)
+	{
+		if (common->n_feature_names != (int) schema.n_features)
+			pmed_option_error("feature_names",
+							  psprintf("It names %d features but the rows have %u.",
+									   common->n_feature_names, schema.n_features));
+		schema.feature_names = common->feature_names;
+	}
+
+	pmed_json_init(&meta);
+	pmed_json_begin_object(&meta);
+	pmed_json_key(&meta, "options");
+	pmed_json_raw(&meta, options_text ? options_text : "{}");
+	pmed_json_kv_int(&meta, "trees", u.forest->n_trees);
+	pmed_json_kv_int(&meta, "min_leaf", par->min_leaf);
+	pmed_json_kv_int(&meta, "max_depth", par->max_depth);
+	pmed_json_kv_bool(&meta, "replace", par->replace);
+	pmed_json_kv_string(&meta, "importance",
+						par->importance == PMED_FOREST_IMPORTANCE_PERMUTATION ? "permutation" : "impurity");
+	pmed_json_kv_string(&meta, "split_search",
+						psprintf("histogram, at most %d bins per feature", PMED_FOREST_BINS));
+	pmed_json_kv_string(&meta, "oob_error_kind",
+						classification ? "misclassification rate" : "mean squared error");
+	pmed_json_kv_number(&meta, "oob_error", u.oob_error);
+	pmed_json_kv_int(&meta, "oob_rows", u.oob_rows);
+	pmed_json_kv_int(&meta, "nodes", u.forest->n_nodes);
+	pmed_json_kv_int(&meta, "leaves", u.forest->n_leaves);
+	pmed_json_key(&meta, "depth");
+	pmed_json_begin_object(&meta);
+	pmed_json_kv_int(&meta, "min", u.min_depth);
+	pmed_json_key(&meta, "mean");
+	pmed_json_fixed(&meta, u.mean_depth, 4);
+	pmed_json_kv_int(&meta, "max", u.max_depth);
+	pmed_json_end_object(&meta);
+	pmed_json_kv_bool(&meta, "stores_training_rows", false);
+	/* the federation: partitions in digest order */
+	pmed_json_kv_bool(&meta, "federated", true);
+	pmed_json_kv_int(&meta, "partitions", u.n_fragments);
+	pmed_json_key(&meta, "partition_rows");
+	pmed_json_begin_array(&meta);
+	for (i = 0; i < n; i++)
+		pmed_json_int(&meta, u.order[i]->n_rows);
+	pmed_json_end_array(&meta);
+	pmed_json_key(&meta, "partition_trees");
+	pmed_json_begin_array(&meta);
+	for (i = 0; i < n; i++)
+		pmed_json_int(&meta, u.trees[i]);
+	pmed_json_end_array(&meta);
+	pmed_json_key(&meta, "partition_bytes");
+	pmed_json_begin_array(&meta);
+	for (i = 0; i < n; i++)
+		pmed_json_int(&meta, (int64) u.order[i]->len);
+	pmed_json_end_array(&meta);
+	pmed_json_kv_int(&meta, "fragment_bytes", (int64) u.bytes);
+	pmed_json_kv_string(&meta, "tree_weight", "rows of its partition / (all rows * trees kept of its partition)");
+	pmed_json_end_object(&meta);
+	if (pmed_json_finish(&meta, &err) != PMED_OK)
+		pmed_report(&err);
+	schema.train_seconds = pmed_now_seconds() - t0;
+
+	pmed_writer_init(&algo);
+	pmed_forest_encode(u.forest, &algo);
+	if (algo.len > PMED_MAX_MODEL_BYTES - 4096)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model too large: %zu bytes", algo.len),
+				 errdetail("A pmed model must stay under 1 GB.")));
+	if (pmed_model_encode(&out, PMED_KIND_FOREST, &schema, meta.buf, &algo, &err) != PMED_OK)
+		pmed_report(&err);
+	return pmed_writer_to_bytea(&out);
+}
 
 /* pmed.forest_trees(model): one row per tree: nodes, leaves, depth. */
 PG_FUNCTION_INFO_V1(forest_trees);

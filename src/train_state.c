@@ -32,7 +32,11 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "core/federated.h"
+#include "core/forest.h"
 #include "core/nn.h"
+#include "core/rng.h"
+#include "federated.h"
 #include "named_features.h"
 #include "train_state_type.h"
 #include "core/util.h"
@@ -91,9 +95,15 @@ typedef struct TrainState
 	/* named features (jsonb or a composite row): n_features = 0 then */
 	PmedRowStore *raw_rows;		/* the raw rows, row i = label i; NULL for float8[] */
 	PmedRecordPlan *plan;		/* composite rows: per row type */
+	/* federated forests (federated.h): fitted partitions, no rows */
+	bool		federated;		/* option "federated" */
+	int			union_trees;	/* option "union_trees", 0 = keep every tree */
+	List	   *fragments;		/* bytea *: one fitted fragment per partition */
 } TrainState;
 
 static const char *const task_choices[] = {"classification", "regression", NULL};
+
+static void federated_parse_options(TrainState *st, Jsonb *options);
 static const char *const any_option_keys[] = {NULL};
 
 /*
@@ -252,7 +262,23 @@ state_parse_options(TrainState *st, Jsonb *options)
 	}
 	if (f != &rows_family)
 		pmed_search_check(options, f, c);	/* "search", "cv", "metric" (search.c) */
+	if (f == &rows_family || f->kind == PMED_KIND_FOREST)
+		federated_parse_options(st, options);
 	st->parsed = (f != &rows_family);
+}
+
+/* Forests (and family-less rows): "federated" and "union_trees" (federated.h). */
+static void
+federated_parse_options(TrainState *st, Jsonb *options)
+{
+	st->federated = pmed_option_bool(options, "federated", false);
+	st->union_trees = pmed_option_int(options, "union_trees", 0, 1, PMED_FOREST_MAX_TREES);
+	if (!st->federated && st->union_trees != 0)
+		pmed_option_error("union_trees", "It caps the trees of a federated forest: set \"federated\": true.");
+	if (st->federated && st->raw_rows != NULL)
+		pmed_option_error("federated", "A federated forest needs float8[] features (each partition would learn its own encoding of named features).");
+	if (st->federated && pmed_option_present(options, "search"))
+		pmed_option_error("federated", "A cross-validated search needs all rows in one place.");
 }
 
 /* The options text as jsonb, parsed once when a family-less state meets its family. */
@@ -742,11 +768,46 @@ adopt_options(TrainState *dst, const TrainState *src)
 	dst->options_text = src->options_text ? pstrdup(src->options_text) : NULL;
 	dst->options_hash = src->options_hash;
 	dst->parsed = src->parsed;
+	dst->federated = src->federated;
+	dst->union_trees = src->union_trees;
 	copy_common(&dst->common, &src->common);
 	if (src->params)
 	{
 		dst->params = palloc(dst->family->params_size);
 		memcpy(dst->params, src->params, dst->family->params_size);
+	}
+}
+
+/*
+ * Federated forests: src's fragments join dst's (copied into the current
+ * context); fragments and rows must agree on the label type and width.
+ */
+static void
+federated_append(TrainState *dst, const TrainState *src)
+{
+	ListCell   *lc;
+
+	if (dst->fragments == NIL && dst->n_rows == 0)
+		dst->label_kind = src->label_kind;
+	else if ((src->fragments != NIL || src->n_rows > 0) && dst->label_kind != src->label_kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine training rows with labels of different types")));
+	if (dst->n_features == -1)
+		dst->n_features = src->n_features;
+	else if (src->n_features != -1 && dst->n_features != src->n_features)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("feature arrays must all have the same length"),
+				 errdetail("One state has %d features per row, the other %d.",
+						   dst->n_features, src->n_features)));
+	foreach(lc, src->fragments)
+	{
+		bytea	   *b = lfirst(lc);
+		bytea	   *copy = palloc(VARSIZE(b));
+
+		memcpy(copy, b, VARSIZE(b));
+		dst->fragments = lappend(dst->fragments, copy);
 	}
 }
 
@@ -776,6 +837,8 @@ state_append(TrainState *dst, const TrainState *src)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("training options must be the same for every row")));
 	}
+	if (src->fragments != NIL || dst->fragments != NIL)
+		federated_append(dst, src);
 	if (src->n_rows == 0)
 		return;
 	if (dst->n_rows == 0)
@@ -1080,6 +1143,22 @@ state_serialize(const TrainState *st)
 	pmed_put_i32(&w, st->common.min_category_count);
 	if (st->raw_rows)
 		pmed_rowstore_write(&w, st->raw_rows);
+	/* federated forests only: the flag and the fragments (absent otherwise) */
+	if (st->federated)
+	{
+		ListCell   *lc;
+
+		pmed_put_u8(&w, 1);
+		pmed_put_i32(&w, st->union_trees);
+		pmed_put_u32(&w, (uint32) list_length(st->fragments));
+		foreach(lc, st->fragments)
+		{
+			bytea	   *b = lfirst(lc);
+
+			pmed_put_u32(&w, (uint32) VARSIZE(b) - VARHDRSZ);
+			pmed_put_bytes(&w, VARDATA(b), VARSIZE(b) - VARHDRSZ);
+		}
+	}
 	pmed_put_u32(&w, pmed_crc32c(0, w.buf, w.len));
 	if (w.len > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
@@ -1105,6 +1184,53 @@ deserial_fail(PmedReader *r, const char *what)
 			(errcode(ERRCODE_DATA_CORRUPTED),
 			 errmsg("invalid pmed training state"),
 			 errdetail("%s.", r->err->message[0] ? r->err->message : "The state does not decode")));
+}
+
+/*
+ * The federated section of a serialized state: flag, union_trees, then the
+ * fragments, each validated whole (federated.c) and against the state.
+ */
+static void
+federated_read(PmedReader *r, TrainState *st, int p)
+{
+	uint8		flag;
+	int32		union_trees;
+	uint32		n;
+
+	if (!pmed_get_u8(r, &flag) || !pmed_get_i32(r, &union_trees))
+		deserial_fail(r, NULL);
+	if (flag != 1 || union_trees < 0 || union_trees > PMED_FOREST_MAX_TREES ||
+		(st->family != &rows_family && st->family->kind != PMED_KIND_FOREST) ||
+		st->raw_rows != NULL)
+		deserial_fail(r, "bad federated section");
+	st->federated = true;
+	st->union_trees = union_trees;
+	/* a fragment takes far more than 64 bytes */
+	if (!pmed_get_count(r, PMED_FOREST_MAX_TREES, 64, &n))
+		deserial_fail(r, NULL);
+	if (n > 0 && p < 1)
+		deserial_fail(r, "fragments without a feature width");
+	if (n > 0)
+		st->n_features = p;		/* the rows' width, also without rows */
+	for (uint32 i = 0; i < n; i++)
+	{
+		uint32		len;
+		bytea	   *b;
+		PmedFragment *fr;
+
+		if (!pmed_get_u32(r, &len))
+			deserial_fail(r, NULL);
+		if (len > r->left)
+			deserial_fail(r, "truncated");
+		fr = pmed_forest_fragment_read((const char *) r->p, len);
+		if (fr->n_features != st->n_features || fr->task != st->common.task)
+			deserial_fail(r, "fragment does not match the state");
+		b = palloc(len + VARHDRSZ);
+		SET_VARSIZE(b, len + VARHDRSZ);
+		if (!pmed_get_bytes(r, VARDATA(b), len))
+			deserial_fail(r, NULL);
+		st->fragments = lappend(st->fragments, b);
+	}
 }
 
 /* Is text one valid JSON value?  (jsonapi's parser, without building jsonb) */
@@ -1333,6 +1459,8 @@ state_deserialize(const char *data, size_t len)
 			st->n_features = 0;
 		}
 	}
+	if (r.left > 0)
+		federated_read(&r, st, p);
 	if (!pmed_reader_done(&r))
 		deserial_fail(&r, NULL);
 	return st;
@@ -1701,6 +1829,8 @@ state_consumed_error(void)
 			 errhint("Compute them in separate queries or subqueries.")));
 }
 
+static bytea *federated_final(TrainState *st, const PmedFamily *family, bool consume);
+
 /*
  * The final-function skeleton every family shares.  consume: the rows may
  * be taken out of the state (see gather_columns).
@@ -1724,6 +1854,8 @@ train_final(TrainState *st, const PmedFamily *family, bool consume)
 
 	if (st->consumed)
 		state_consumed_error();
+	if (st->federated)
+		return federated_final(st, family, consume);
 	if (st->n_rows == 0 && !family->allow_empty)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1871,6 +2003,188 @@ pmed_train_finalfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 }
 
 /*
+ * ---- Federated forests (federated.h) ----
+ *
+ * A partial state that leaves its node becomes a fragment: a forest of its
+ * own rows.  Its trees are seeded by the user's seed and the digest of its
+ * rows, so the same rows in one partition grow the same trees on any node
+ * and plan; the final function unions the fragments (forest.c, core).
+ */
+
+static void pg_attribute_noreturn()
+federated_family_error(const PmedFamily *family)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("federated training is only for forests, not for %s models", family->name),
+			 errhint("Drop \"federated\" from the options, or merge the states as a forest.")));
+}
+
+/* Order-independent hash of the rows (a sum of per-row hashes): the partition's digest. */
+static uint64
+state_digest(const TrainState *st)
+{
+	uint64		digest = 0;
+	int			p = Max(st->n_features, 0);
+
+	for (TrainChunk *c = st->head; c != NULL; c = c->next)
+	{
+		for (int i = 0; i < c->n; i++)
+		{
+			uint64		h = hash_bytes_extended((const unsigned char *) (c->x + (size_t) i * p),
+												sizeof(double) * p, 0x66656431);
+
+			if (c->text_off)
+			{
+				const char *s = st->arena.data + c->text_off[i];
+
+				h = hash_bytes_extended((const unsigned char *) s, strlen(s), h);
+			}
+			else if (c->y)
+				h = hash_bytes_extended((const unsigned char *) &c->y[i], sizeof(double), h);
+			digest += pmed_mix64(h);
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+	return digest;
+}
+
+/*
+ * The rows of st as one fragment (train_final's preparation, then the
+ * forest of these rows).  consume: the rows are taken out of the state.
+ */
+static bytea *
+federate_rows(TrainState *st, bool consume)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext work;
+	PmedTrainSet set = {0};
+	PmedSchema	schema = {0};
+	PmedCommonParams common = st->common;
+	void	   *params = st->params;
+	double	   *y;
+	uint32	   *text_off;
+	uint64		digest;
+	bytea	   *frag,
+			   *result;
+
+	if (st->consumed)
+		state_consumed_error();
+	if (st->raw_rows != NULL)
+		pmed_option_error("federated", "A federated forest needs float8[] features.");
+	digest = state_digest(st);
+	work = AllocSetContextCreate(caller, "pmed federated fragment", ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(work);
+	pmed_training_budget_begin(GetMemoryChunkContext(st), work);
+	if (!st->parsed)
+	{
+		/* pmed.train_partial rows: parsed as forest options (not kept) */
+		TrainState	tmp = *st;
+
+		tmp.family = &pmed_forest_family;
+		state_parse_options(&tmp, options_from_text(st->options_text));
+		common = tmp.common;
+		params = tmp.params;
+	}
+	gather_columns(st, consume, &set, &y, &text_off);
+	schema.n_features = set.n_features;
+	schema.positive = -1;
+	schema.rows_used = st->n_rows;
+	schema.task = common.task;
+	schema.label_kind = st->label_kind;
+	canonical_supervised(st, &set, y, text_off, &schema);
+	set.common = &common;
+	set.options_text = st->options_text;
+	set.params = params;
+	frag = pmed_forest_fragment_fit(&set, &schema, digest);
+	MemoryContextSwitchTo(caller);
+	result = palloc(VARSIZE(frag));
+	memcpy(result, frag, VARSIZE(frag));
+	MemoryContextDelete(work);
+	if (consume)
+	{
+		/* the state lives on, with the fragment instead of its rows */
+		st->consumed = false;
+		st->n_rows = 0;
+		resetStringInfo(&st->arena);
+	}
+	return result;
+}
+
+void
+state_federate(TrainState *st)
+{
+	MemoryContext old;
+	bytea	   *frag;
+
+	if (st == NULL || !st->federated || st->n_rows == 0)
+		return;
+	old = MemoryContextSwitchTo(GetMemoryChunkContext(st));
+	frag = federate_rows(st, true);
+	st->fragments = lappend(st->fragments, frag);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * The bytes of st as it leaves its node, st unchanged: a federated forest
+ * state's rows are fitted into one more fragment in the bytes (a
+ * non-federated state, or one without rows: state_serialize's bytes).  For
+ * output / send functions that must not modify a read-only state.
+ */
+bytea *
+state_serialize_federated(const TrainState *st)
+{
+	TrainState	tmp;
+
+	if (st == NULL || !st->federated || st->n_rows == 0)
+		return state_serialize(st);
+	tmp = *st;
+	tmp.fragments = lappend(list_copy(st->fragments), federate_rows((TrainState *) st, false));
+	tmp.head = tmp.tail = NULL;
+	tmp.n_rows = 0;
+	return state_serialize(&tmp);
+}
+
+/*
+ * Final function of a federated forest: rows still in the state are one
+ * more partition (all rows of a plain or parallel aggregate: the central
+ * model's rows, partitions 1); then the union of the fragments.
+ */
+static bytea *
+federated_final(TrainState *st, const PmedFamily *family, bool consume)
+{
+	List	   *frags = list_copy(st->fragments);
+	PmedCommonParams common = st->common;
+	void	   *params = st->params;
+	bytea	   *model;
+
+	if (family->kind != PMED_KIND_FOREST)
+		federated_family_error(family);
+	if (st->n_rows > 0)
+		frags = lappend(frags, federate_rows(st, consume));
+	if (frags == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no rows to train on"),
+				 errdetail("All %lld input rows had a NULL %s.",
+						   (long long) st->rows_skipped, family->null_detail)));
+	if (!st->parsed)
+	{
+		TrainState	tmp = *st;
+
+		tmp.family = family;
+		state_parse_options(&tmp, options_from_text(st->options_text));
+		common = tmp.common;
+		params = tmp.params;
+	}
+	model = pmed_forest_federated_model(frags, st->options_text, &common, params, st->union_trees,
+										st->label_kind, st->rows_skipped);
+	if (consume)
+		st->consumed = true;
+	return model;
+}
+
+/*
  * ---- Partial states as values: train on each shard, merge anywhere ----
  *
  * pmed.<family>_train_partial(...) (same arguments as <family>_train) and
@@ -1900,6 +2214,7 @@ train_partial_finalfn(PG_FUNCTION_ARGS)
 	st = pmed_state_arg_ro(fcinfo, 0);
 	if (st->consumed)
 		state_consumed_error();
+	state_federate(st);			/* federated forests: the rows stay here */
 	PG_RETURN_BYTEA_P(state_serialize(st));
 }
 
@@ -1964,6 +2279,13 @@ train_merge_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("this partial state is not for one model family"),
 				 errhint("Name the family: pmed.train_from_partials(state, 'svm').")));
+	if (part->federated)
+	{
+		/* a federated state is one partition: its rows (if any) fit first */
+		if (named != NULL && named->kind != PMED_KIND_FOREST)
+			federated_family_error(named);
+		state_federate(part);
+	}
 	if (named != NULL && part->family != &rows_family)
 	{
 		/* the family's own state among pmed.train_partial ones: rows alike */
