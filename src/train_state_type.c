@@ -29,6 +29,7 @@
 
 #include "state_io.h"
 #include "train_state_type.h"
+#include "federated.h"
 
 #define TYPE_NAME "pmed.train_state"
 
@@ -116,6 +117,28 @@ state_flat(Datum d)
 		return pmed_state_serialize(e->st);
 	}
 	return (bytea *) PG_DETOAST_DATUM(d);
+}
+
+/*
+ * The flat bytes of a state that leaves this server (output, send, the
+ * bytea cast: what Citus ships from a worker).  A federated forest state
+ * fits its rows into a fragment here, so no row leaves; not in
+ * flatten_into, whose row split under parallel query changes between runs.
+ * A flat datum was made by flatten_into or validated input and is passed
+ * on as it is.
+ */
+static bytea *
+state_flat_leaving(Datum d)
+{
+	if (is_state_object(d))
+	{
+		StateObject *e = (StateObject *) DatumGetEOHP(d);
+
+		if (e->st == NULL)
+			elog(ERROR, "empty pmed training state object");
+		return state_serialize_federated(e->st);
+	}
+	return state_flat(d);
 }
 
 TrainState *
@@ -258,7 +281,7 @@ PG_FUNCTION_INFO_V1(train_state_out);
 Datum
 train_state_out(PG_FUNCTION_ARGS)
 {
-	bytea	   *flat = state_flat(PG_GETARG_DATUM(0));
+	bytea	   *flat = state_flat_leaving(PG_GETARG_DATUM(0));
 
 	PG_RETURN_CSTRING(pmed_state_to_text(VARDATA(flat), VARSIZE(flat) - VARHDRSZ, TYPE_NAME));
 }
@@ -280,7 +303,7 @@ PG_FUNCTION_INFO_V1(train_state_send);
 Datum
 train_state_send(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BYTEA_P(state_flat(PG_GETARG_DATUM(0)));
+	PG_RETURN_BYTEA_P(state_flat_leaving(PG_GETARG_DATUM(0)));
 }
 
 /* pmed.train_state::bytea: the flat bytes (what the partial aggregates return). */
@@ -288,7 +311,7 @@ PG_FUNCTION_INFO_V1(train_state_to_bytea);
 Datum
 train_state_to_bytea(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BYTEA_P(state_flat(PG_GETARG_DATUM(0)));
+	PG_RETURN_BYTEA_P(state_flat_leaving(PG_GETARG_DATUM(0)));
 }
 
 /* bytea::pmed.train_state: validated like the input function. */

@@ -1,3 +1,11 @@
+-- pmed 0.2.0 -> 0.3.0.  ALTER EXTENSION pmed UPDATE runs this against a
+-- database whose pmed objects were made by src/sql-history/pmed--0.2.0.sql.
+-- After it, the catalog must equal a fresh 0.3.0 install (test/upgrade.sh
+-- diffs the two).  Generated: python3 test/upgrade/generate.py
+-- src/sql-history/pmed--0.2.0.sql src/pmed--0.3.0.sql (after `make`).
+
+\echo Use "ALTER EXTENSION pmed UPDATE TO '0.3.0'" to load this file. \quit
+
 CREATE TYPE pmed.train_state;
 CREATE OR REPLACE FUNCTION pmed.train_state_in(cstring) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
