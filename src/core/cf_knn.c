@@ -10,6 +10,8 @@
  * patients.  ALS lives in cf_als.c, the top-k selection in topk.c.
  */
 #include "cf.h"
+#include "cf_stats.h"
+#include "exactsum.h"
 #include "util.h"
 
 #include <math.h>
@@ -109,7 +111,8 @@ fit_knn(PmedCfModel *m, const double *w, const PmedCfParams *p)
 {
 	Columns		c;
 	uint32_t	n = m->n_items;
-	double	   *dot = pmed_alloc_array(n, sizeof(double));
+	/* exact sums: the same bits as the statistics path (cf_stats.c) in any order */
+	PmedExactSum *dot = pmed_alloc_array(n, sizeof(PmedExactSum));
 	uint32_t   *cnt = pmed_alloc_array(n, sizeof(uint32_t));
 	uint32_t   *touched = pmed_alloc_array(n, sizeof(uint32_t));
 	double	   *norm = pmed_alloc_array(n, sizeof(double));
@@ -121,11 +124,12 @@ fit_knn(PmedCfModel *m, const double *w, const PmedCfParams *p)
 	build_columns(m, w, &c);
 	for (uint32_t i = 0; i < n; i++)
 	{
-		double		s = 0;
+		PmedExactSum s = PMED_EXACTSUM_INIT;
 
 		for (uint32_t t = c.ptr[i]; t < c.ptr[i + 1]; t++)
-			s += c.w[t] * c.w[t];
-		norm[i] = sqrt(s);
+			pmed_exactsum_add_product(&s, c.w[t], c.w[t]);
+		norm[i] = sqrt(pmed_exactsum_value(&s));
+		pmed_exactsum_reset(&s);
 	}
 
 	room = (size_t) n * (size_t) cap;
@@ -152,21 +156,17 @@ fit_knn(PmedCfModel *m, const double *w, const PmedCfParams *p)
 				if (cnt[j] == 0)
 					touched[n_touched++] = j;
 				cnt[j]++;
-				dot[j] += wi * w[s];
+				pmed_exactsum_add_product(&dot[j], wi, w[s]);
 			}
 		}
 		for (uint32_t t = 0; t < n_touched; t++)
 		{
 			uint32_t	j = touched[t];
-			double		den = norm[i] * norm[j] + p->shrinkage;
+			double		sim = j == i ? -1 :
+				pmed_cf_knn_similarity(pmed_exactsum_value(&dot[j]), norm[i], norm[j], cnt[j], p);
 
-			if (j != i && cnt[j] >= (uint32_t) p->min_support && den > 0 && dot[j] > 0)
-			{
-				/* cosine is at most 1; rounding can overshoot by an ulp */
-				double		sim = dot[j] / den;
-
-				pmed_topk_push(heap, &h, cap, (PmedScored) {j, sim > 1.0 ? 1.0 : sim});
-			}
+			if (sim >= 0)
+				pmed_topk_push(heap, &h, cap, (PmedScored) {j, sim});
 		}
 		pmed_topk_sort(heap, h);
 		m->nbr_ptr[i] = (uint32_t) kept;
@@ -182,7 +182,7 @@ fit_knn(PmedCfModel *m, const double *w, const PmedCfParams *p)
 		}
 		for (uint32_t t = 0; t < n_touched; t++)
 		{
-			dot[touched[t]] = 0;
+			pmed_exactsum_reset(&dot[touched[t]]);
 			cnt[touched[t]] = 0;
 		}
 	}
