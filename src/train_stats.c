@@ -70,8 +70,9 @@ baseline_mode(const PmedStatsInfo *info)
 static bool
 baseline_wanted(FunctionCallInfo fcinfo, Jsonb *options, bool named_features)
 {
-	/* named features learn an encoding from the rows; a search refits on folds */
-	return !named_features && !pmed_option_present(options, "search");
+	/* named features learn an encoding from the rows; a search or cv refits on folds */
+	return !named_features && !pmed_option_present(options, "search") &&
+		!pmed_option_present(options, "cv") && !pmed_option_present(options, "metric");
 }
 
 static void *
