@@ -5,7 +5,7 @@
 -- the merge order; the states do not grow with the rows; damaged
 -- statistics are rejected.
 BEGIN;
-SELECT plan(40);
+SELECT plan(44);
 
 \i data/wdbc/load.sql
 \i data/synthetic-prescriptions/load.sql
@@ -206,6 +206,19 @@ SELECT is((SELECT length(pmed.interactions_train_partial(b, a))
           (SELECT length(pmed.interactions_train_partial(drug_a, drug_b)) FROM rx_ddi),
           'interactions: every pair twice (both ways), the same state size');
 
+-- ---- content profiles: keyed by item ----
+SELECT is((SELECT pg_temp.info(pmed.train_from_partials(s ORDER BY k DESC))
+           FROM (SELECT drug_id % 3 AS k, pmed.content_train_partial(drug_id, features) AS s FROM rx_drugs GROUP BY 1) x),
+          (SELECT pg_temp.info(pmed.content_train(drug_id, features)) FROM rx_drugs),
+          'content: merged partial states = one aggregate');
+SELECT is((SELECT pmed.content_train_partial(drug_id, features ORDER BY drug_id DESC) FROM rx_drugs),
+          (SELECT pmed.content_train_partial(drug_id, features ORDER BY drug_id) FROM rx_drugs),
+          'content: the state is sorted by item (the same bytes in any row order)');
+SELECT throws_ok($$SELECT pmed.train_from_partials(s) FROM (
+                     SELECT pmed.content_train_partial(drug_id, features) AS s FROM rx_drugs WHERE drug_id <= 10
+                     UNION ALL SELECT pmed.content_train_partial(drug_id, features) FROM rx_drugs WHERE drug_id = 10) x$$,
+                 '22023', 'item 10 appears more than once', 'content: an item in two states is an error when they merge');
+
 -- ---- damaged statistics (the CRC made valid again): XX001 ----
 -- baseline (B, M): the last class count is the 8 bytes before the 9-byte trailer
 SELECT throws_ok(format('SELECT pmed.train_from_partials(%L::bytea)',
@@ -239,6 +252,11 @@ SELECT throws_ok(format('SELECT pmed.train_from_partials(%L::bytea)',
                         pg_temp.patch(s, 25, pg_temp.le(9, 8) || pg_temp.le(7, 8))),
                  'XX001', NULL, 'interactions: a pair with a > b is rejected')
 FROM (SELECT pmed.interactions_train_partial(a, b) AS s FROM (VALUES (1::bigint, 5::bigint), (7, 9)) v(a, b)) x;
+-- content: the last item (id, 2 features) given the id of the one before
+SELECT throws_ok(format('SELECT pmed.train_from_partials(%L::bytea)',
+                        pg_temp.patch(s, 33, pg_temp.le(1, 8))),
+                 'XX001', NULL, 'content: a repeated item in a state is rejected')
+FROM (SELECT pmed.content_train_partial(i, f) AS s FROM (VALUES (1::bigint, ARRAY[1.0, 2]), (2, ARRAY[3.0, 4])) v(i, f)) x;
 SELECT is(pg_temp.rejected_variants(s, 'cut', $$SELECT pmed.train_from_partials(%L::bytea)$$, '{XX001}'), length(s),
           'every truncation of a cf statistics state is rejected')
 FROM (SELECT pmed.cf_train_partial(items) AS s FROM (VALUES (ARRAY[1, 2, 3]::bigint[]), (ARRAY[2, 3]::bigint[])) v(items)) x;
