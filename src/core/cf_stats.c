@@ -43,11 +43,21 @@ pow2_at_least(size_t n)
 	return p;
 }
 
+/*
+ * Rebuild an index with this many slots.  The same size reuses the array
+ * (stats_sort runs at serialization, whose memory context may be shorter
+ * lived than the state's).
+ */
 static void
 item_rehash(PmedCfStats *s, size_t slots)
 {
-	pmed_free(s->item_slot);
-	s->item_slot = pmed_alloc_array(slots, sizeof(uint32_t));
+	if (s->item_slot != NULL && slots == s->item_mask + 1)
+		memset(s->item_slot, 0, sizeof(uint32_t) * slots);
+	else
+	{
+		pmed_free(s->item_slot);
+		s->item_slot = pmed_alloc_array(slots, sizeof(uint32_t));
+	}
 	s->item_mask = slots - 1;
 	for (size_t k = 0; k < s->n_items; k++)
 	{
@@ -62,8 +72,13 @@ item_rehash(PmedCfStats *s, size_t slots)
 static void
 pair_rehash(PmedCfStats *s, size_t slots)
 {
-	pmed_free(s->pair_slot);
-	s->pair_slot = pmed_alloc_array(slots, sizeof(uint32_t));
+	if (s->pair_slot != NULL && slots == s->pair_mask + 1)
+		memset(s->pair_slot, 0, sizeof(uint32_t) * slots);
+	else
+	{
+		pmed_free(s->pair_slot);
+		s->pair_slot = pmed_alloc_array(slots, sizeof(uint32_t));
+	}
 	s->pair_mask = slots - 1;
 	for (size_t k = 0; k < s->n_pairs; k++)
 	{
