@@ -3,6 +3,7 @@
  * through the whole training and prediction path.
  */
 #include "pmed.h"
+#include "train_stats.h"
 
 #include "core/baseline.h"
 
@@ -66,6 +67,7 @@ const PmedFamily pmed_baseline_family = {
 	.predict_proba = baseline_proba,
 	.explain = baseline_explain,
 	.importance = baseline_importance,
+	.stats = &pmed_baseline_stats_ops,	/* class counts or the exact sum: train_stats.c */
 };
 
 PMED_TRAIN_AGGREGATE(baseline_train, pmed_baseline_family)

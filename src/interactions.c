@@ -7,6 +7,7 @@
  * ("self_pairs_ignored"); a row with a NULL drug is skipped and counted.
  */
 #include "pmed.h"
+#include "train_stats.h"
 
 #include "core/interactions.h"
 
@@ -56,6 +57,7 @@ const PmedFamily pmed_interactions_family = {
 	.null_detail = "drug",
 	.fit = interactions_fit,
 	.predict = NULL,
+	.stats = &pmed_interactions_stats_ops,	/* the distinct pairs: train_stats.c */
 };
 
 PMED_TRAIN_AGGREGATE(interactions_train, pmed_interactions_family)

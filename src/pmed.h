@@ -202,6 +202,12 @@ typedef struct PmedFamily
 	void		(*explain) (const PmedModel *m, const double *x, double *base, double *contrib);
 	/* Per-feature importance, p values.  May be NULL. */
 	void		(*importance) (const PmedModel *m, double *importance);
+
+	/*
+	 * Statistics instead of rows in the training state (train_stats.h), or
+	 * NULL: the generic row store.
+	 */
+	const struct PmedStatsOps *stats;
 } PmedFamily;
 
 extern const PmedFamily *pmed_family_for_kind(int kind);

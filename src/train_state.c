@@ -19,6 +19,7 @@
  */
 #include "pmed.h"
 #include "search.h"
+#include "train_stats.h"
 
 #include <math.h>
 
@@ -52,6 +53,7 @@
 #define STATE_MAGIC			0x504D5453	/* "PMTS" */
 #define STATE_VERSION		1
 #define STATE_STATICS		0x8000	/* kind flag: the family's with_statics variant */
+#define STATE_STATS			0x4000	/* kind flag: statistics instead of rows (train_stats.h) */
 
 typedef struct TrainChunk
 {
@@ -99,6 +101,7 @@ typedef struct TrainState
 	bool		federated;		/* option "federated" */
 	int			union_trees;	/* option "union_trees", 0 = keep every tree */
 	List	   *fragments;		/* bytea *: one fitted fragment per partition */
+	void	   *stats;			/* family->stats keeps these instead of rows, or NULL */
 } TrainState;
 
 static const char *const task_choices[] = {"classification", "regression", NULL};
@@ -165,6 +168,16 @@ state_create(const PmedFamily *family, PmedLabelKind label_kind)
 	st->n_static = has_column(family, PMED_COL_STATICS) ? -1 : 0;
 	initStringInfo(&st->arena);
 	return st;
+}
+
+/* What the statistics hooks (train_stats.h) see of a state. */
+static PmedStatsInfo
+stats_info(TrainState *st)
+{
+	PmedStatsInfo info = {st->family, st->label_kind, &st->common, st->params,
+	&st->n_features, &st->rows_skipped, st->n_rows};
+
+	return info;
 }
 
 /* ---- options: parsed once ---- */
@@ -472,6 +485,12 @@ numeric_label(Datum d, Oid type)
 	return v;
 }
 
+double
+pmed_train_numeric_label(Datum d, Oid type)
+{
+	return numeric_label(d, type);
+}
+
 /* Item features (content): every element present and finite. */
 static void
 read_complete_features(ArrayType *arr, int n, int64 item, double *dst)
@@ -641,6 +660,7 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 			st->options_text = JsonbToCString(NULL, &options->root, VARSIZE(options));
 			st->options_hash = options_hash(options);
 		}
+		st->stats = pmed_stats_begin(fcinfo, family, options, st->raw_rows != NULL);
 		MemoryContextSwitchTo(old);
 	}
 	else if (has_options)
@@ -665,6 +685,14 @@ pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family)
 			st->rows_skipped++;
 			PG_RETURN_DATUM(pmed_state_return(fcinfo, obj, st));
 		}
+	if (st->stats != NULL)
+	{
+		/* statistics instead of rows (train_stats.h) */
+		PmedStatsInfo info = stats_info(st);
+
+		st->n_rows += family->stats->add(st->stats, fcinfo, aggcontext, &info);
+		PG_RETURN_DATUM(pmed_state_return(fcinfo, obj, st));
+	}
 
 	if (features_arg > 0 && st->raw_rows != NULL)
 		named_features_add(fcinfo, st, features_arg, aggcontext);
@@ -837,9 +865,14 @@ state_append(TrainState *dst, const TrainState *src)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("training options must be the same for every row")));
 	}
+	if ((dst->stats == NULL) != (src->stats == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot merge a statistics state with a rows state"),
+				 errdetail("One %s state holds statistics, the other rows.", dst->family->name)));
 	if (src->fragments != NIL || dst->fragments != NIL)
 		federated_append(dst, src);
-	if (src->n_rows == 0)
+	if (src->n_rows == 0 && src->stats == NULL)
 		return;
 	if (dst->n_rows == 0)
 		dst->label_kind = src->label_kind;
@@ -858,6 +891,22 @@ state_append(TrainState *dst, const TrainState *src)
 					 errmsg("static arrays must all have the same length"),
 					 errdetail("One state has %d static values per row, the other %d.",
 							   dst->n_static, src->n_static)));
+	}
+	if (src->stats != NULL)
+	{
+		PmedStatsInfo info = stats_info(dst);
+
+		if (dst->n_features == -1)
+			dst->n_features = src->n_features;
+		else if (src->n_features != -1 && dst->n_features != src->n_features)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("feature arrays must all have the same length"),
+					 errdetail("One state has %d features per row, the other %d.",
+							   dst->n_features, src->n_features)));
+		f->stats->merge(dst->stats, src->stats, &info);
+		dst->n_rows += src->n_rows;
+		return;
 	}
 	if ((dst->raw_rows == NULL) != (src->raw_rows == NULL))
 		ereport(ERROR,
@@ -913,6 +962,8 @@ state_like(const TrainState *src)
 	TrainState *st = state_create(src->family, src->label_kind);
 
 	adopt_options(st, src);
+	if (src->stats != NULL)
+		st->stats = src->family->stats->create();
 	if (src->raw_rows != NULL)
 	{
 		st->raw_rows = pmed_rowstore_new();
@@ -1050,6 +1101,8 @@ state_rows_bytes(const TrainState *st)
 	const PmedFamily *f = st->family;
 	double		per_row = 0;
 
+	if (st->stats != NULL)
+		return 0;				/* statistics: no rows */
 	for (int i = 0; i < f->n_columns; i++)
 	{
 		if (f->columns[i] == PMED_COL_FEATURES)
@@ -1082,7 +1135,8 @@ state_serialize(const TrainState *st)
 	pmed_writer_init(&w);
 	pmed_put_u32(&w, STATE_MAGIC);
 	pmed_put_u8(&w, STATE_VERSION);
-	pmed_put_u16(&w, (uint16) f->kind | (has_column(f, PMED_COL_STATICS) ? STATE_STATICS : 0));
+	pmed_put_u16(&w, (uint16) f->kind | (has_column(f, PMED_COL_STATICS) ? STATE_STATICS : 0) |
+				 (st->stats ? STATE_STATS : 0));
 	pmed_put_u8(&w, (uint8) st->label_kind);
 	pmed_put_i32(&w, p);
 	pmed_put_i64(&w, st->n_rows);
@@ -1108,6 +1162,8 @@ state_serialize(const TrainState *st)
 	}
 	if (st->params)
 		write_params(&w, f, st->params);
+	if (st->stats)
+		f->stats->write(&w, st->stats); /* instead of rows */
 	/* the rows, column by column within each row */
 	for (TrainChunk *c = st->head; c != NULL; c = c->next)
 	{
@@ -1285,9 +1341,11 @@ state_deserialize(const char *data, size_t len)
 		deserial_fail(&r, NULL);
 	if (magic != STATE_MAGIC || version != STATE_VERSION)
 		deserial_fail(&r, "not a pmed training state of this version");
-	f = kind == 0 ? &rows_family : pmed_family_for_kind(kind & ~STATE_STATICS);
+	f = kind == 0 ? &rows_family : pmed_family_for_kind(kind & ~(STATE_STATICS | STATE_STATS));
 	if (f != NULL && (kind & STATE_STATICS))
 		f = f->with_statics;
+	if (f != NULL && (kind & STATE_STATS))
+		f = (kind & STATE_STATICS) ? NULL : pmed_stats_family(f);
 	if (f == NULL)
 		deserial_fail(&r, "unknown model kind");
 	if ((kind & STATE_STATICS) &&
@@ -1295,7 +1353,7 @@ state_deserialize(const char *data, size_t len)
 		deserial_fail(&r, "bad static width");
 	if (label_kind > PMED_LABEL_FLOAT ||
 		(has_column(f, PMED_COL_LABEL) != (label_kind != PMED_LABEL_NONE)) ||
-		n_rows < 0 || n_rows > MAX_TRAIN_ROWS || skipped < 0 || has_options > 1 ||
+		n_rows < 0 || (n_rows > MAX_TRAIN_ROWS && !(kind & STATE_STATS)) || skipped < 0 || has_options > 1 ||
 		(has_width(f) ?
 		 (p < -1 || (p == 0 && !has_column(f, PMED_COL_FEATURES)) || p > PMED_MAX_FEATURES ||
 		  (p == -1 && n_rows > 0)) : p != 0))
@@ -1347,6 +1405,22 @@ state_deserialize(const char *data, size_t len)
 		st->params = palloc0(f->params_size);
 		if (!read_params(&r, f, st->params))
 			deserial_fail(&r, NULL);
+	}
+
+	if (kind & STATE_STATS)
+	{
+		/* statistics instead of rows (train_stats.h): validated by the family */
+		PmedStatsInfo info;
+
+		st->n_features = p;
+		st->n_rows = n_rows;
+		info = stats_info(st);
+		if (has_column(f, PMED_COL_FEATURES) && p == 0)
+			deserial_fail(&r, "bad header");
+		st->stats = f->stats->read(&r, &info);
+		if (st->stats == NULL)
+			deserial_fail(&r, NULL);
+		n_rows = 0;				/* no rows follow */
 	}
 
 	/* Each row takes at least this many bytes. */
@@ -1885,7 +1959,16 @@ train_final(TrainState *st, const PmedFamily *family, bool consume)
 
 	named_features_check(st);
 	t0 = pmed_now_seconds();
-	gather_columns(st, consume, &set, &y, &text_off);
+	if (st->stats != NULL)
+	{
+		/* statistics: no rows to gather (train_stats.h) */
+		set.n_rows = st->n_rows;
+		set.n_features = Max(st->n_features, 0);
+		y = NULL;
+		text_off = NULL;
+	}
+	else
+		gather_columns(st, consume, &set, &y, &text_off);
 	if (st->raw_rows != NULL)
 	{
 		pfree((double *) set.x);
@@ -1906,7 +1989,8 @@ train_final(TrainState *st, const PmedFamily *family, bool consume)
 	{
 		schema.task = st->common.task;
 		schema.label_kind = st->label_kind;
-		canonical_supervised(st, &set, y, text_off, &schema);
+		if (st->stats == NULL)
+			canonical_supervised(st, &set, y, text_off, &schema);
 	}
 	else
 	{
@@ -1940,7 +2024,9 @@ train_final(TrainState *st, const PmedFamily *family, bool consume)
 	}
 	pmed_writer_init(&algo);
 	/* a cross-validated search (search.c) refits its best setting itself */
-	if (!pmed_search_fit(family, st->options_text, &set, &schema, &algo, &meta))
+	if (st->stats != NULL)
+		st->family->stats->fit(st->stats, &set, &schema, &algo, &meta);
+	else if (!pmed_search_fit(family, st->options_text, &set, &schema, &algo, &meta))
 		family->fit(&set, &schema, &algo, &meta);
 	pmed_json_end_object(&meta);
 	if (pmed_json_finish(&meta, &err) != PMED_OK)
@@ -2286,6 +2372,13 @@ train_merge_transfn(PG_FUNCTION_ARGS)
 			federated_family_error(named);
 		state_federate(part);
 	}
+	if (named != NULL && part->stats != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a %s statistics state does not merge with pmed.train_partial rows",
+						part->family->name),
+				 errhint("Merge %s_train_partial states with pmed.train_from_partials(state).",
+						 part->family->name)));
 	if (named != NULL && part->family != &rows_family)
 	{
 		/* the family's own state among pmed.train_partial ones: rows alike */

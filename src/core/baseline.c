@@ -2,6 +2,7 @@
  * baseline.c - class priors or the mean.
  */
 #include "baseline.h"
+#include "exactsum.h"
 
 #include <math.h>
 
@@ -21,21 +22,39 @@ pmed_baseline_fit(const PmedDataset *ds)
 	}
 	else
 	{
-		/* Kahan-compensated mean: the same rows give the same bits. */
-		double		sum = 0,
-					comp = 0;
+		/*
+		 * The exact sum rounded once: the same bits in any row order, and
+		 * the same as a statistics state's sum (pmed_baseline_from_stats).
+		 */
+		PmedExactSum sum = PMED_EXACTSUM_INIT;
 
 		for (int64_t i = 0; i < ds->n_rows; i++)
-		{
-			double		t = ds->y[i] - comp;
-			double		s = sum + t;
-
-			comp = (s - sum) - t;
-			sum = s;
-		}
+			pmed_exactsum_add(&sum, ds->y[i]);
 		b->n_values = 1;
 		b->values = pmed_alloc(sizeof(double));
-		b->values[0] = sum / (double) ds->n_rows;
+		b->values[0] = pmed_exactsum_value(&sum) / (double) ds->n_rows;
+		pmed_exactsum_reset(&sum);
+	}
+	return b;
+}
+
+PmedBaseline *
+pmed_baseline_from_stats(const int64_t *counts, int n_classes, int64_t n, const PmedExactSum *sum)
+{
+	PmedBaseline *b = pmed_alloc(sizeof(PmedBaseline));
+
+	if (n_classes > 0)
+	{
+		b->n_values = (uint32_t) n_classes;
+		b->values = pmed_alloc_array(n_classes, sizeof(double));
+		for (int k = 0; k < n_classes; k++)
+			b->values[k] = (double) counts[k] / (double) n;
+	}
+	else
+	{
+		b->n_values = 1;
+		b->values = pmed_alloc(sizeof(double));
+		b->values[0] = pmed_exactsum_value(sum) / (double) n;
 	}
 	return b;
 }

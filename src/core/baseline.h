@@ -7,6 +7,7 @@
 #define PMED_BASELINE_H
 
 #include "model.h"
+#include "exactsum.h"
 
 typedef struct PmedBaseline
 {
@@ -15,6 +16,13 @@ typedef struct PmedBaseline
 } PmedBaseline;
 
 PmedBaseline *pmed_baseline_fit(const PmedDataset *ds);
+/*
+ * From statistics: class counts (n_classes > 0, in class order) or the
+ * exact sum of the labels (n_classes = 0), n rows.  The same bits as
+ * pmed_baseline_fit on those rows.
+ */
+PmedBaseline *pmed_baseline_from_stats(const int64_t *counts, int n_classes, int64_t n,
+									   const PmedExactSum *sum);
 void		pmed_baseline_write(PmedWriter *w, const PmedBaseline *b);
 /* n_classes = 0 for regression; NULL (err set) on a bad payload. */
 PmedBaseline *pmed_baseline_read(PmedReader *r, uint32_t n_classes);

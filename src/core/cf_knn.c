@@ -10,6 +10,8 @@
  * patients.  ALS lives in cf_als.c, the top-k selection in topk.c.
  */
 #include "cf.h"
+#include "cf_stats.h"
+#include "exactsum.h"
 #include "util.h"
 
 #include <math.h>
@@ -104,12 +106,57 @@ build_columns(const PmedCfModel *m, const double *w, Columns *c)
 	pmed_free(fill);
 }
 
+/*
+ * True when plain double sums of products of these weights are exact in
+ * any order: every weight is a multiple of 2^e_min, so every product and
+ * partial sum is a multiple of 2^(2 e_min), and none exceeds
+ * max_w^2 * patients < 2^(53 + 2 e_min).  (Integer or short dyadic
+ * weights: the common case, and as fast as before.)  Otherwise the sums
+ * use exactsum.h.  Either way the result is the exactly rounded sum.
+ */
+static bool
+plain_sums_exact(const double *w, size_t n, uint32_t patients)
+{
+	int			e_min = 1024;
+	double		max_w = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		uint64_t	bits;
+		uint64_t	mant;
+		int			ex,
+					low;
+
+		if (w[i] == 0)
+			continue;
+		memcpy(&bits, &w[i], 8);
+		ex = (int) ((bits >> 52) & 0x7FF);
+		mant = bits & (((uint64_t) 1 << 52) - 1);
+		if (ex == 0)
+			return false;		/* subnormal weights: leave it to exactsum */
+		mant |= (uint64_t) 1 << 52;
+		low = ex - 1075 + __builtin_ctzll(mant);
+		if (low < e_min)
+			e_min = low;
+		if (w[i] > max_w)
+			max_w = w[i];
+	}
+	if (max_w == 0)
+		return true;
+	if (e_min < -400)
+		return false;
+	return max_w * max_w * (double) patients < ldexp(1.0, 53 + 2 * e_min);
+}
+
 static void
 fit_knn(PmedCfModel *m, const double *w, const PmedCfParams *p)
 {
 	Columns		c;
 	uint32_t	n = m->n_items;
-	double	   *dot = pmed_alloc_array(n, sizeof(double));
+	/* exact sums: the same bits as the statistics path (cf_stats.c) in any order */
+	bool		plain = plain_sums_exact(w, m->hist_ptr[m->n_patients], m->n_patients);
+	PmedExactSum *dot = plain ? NULL : pmed_alloc_array(n, sizeof(PmedExactSum));
+	double	   *pdot = plain ? pmed_alloc_array(n, sizeof(double)) : NULL;
 	uint32_t   *cnt = pmed_alloc_array(n, sizeof(uint32_t));
 	uint32_t   *touched = pmed_alloc_array(n, sizeof(uint32_t));
 	double	   *norm = pmed_alloc_array(n, sizeof(double));
@@ -121,11 +168,19 @@ fit_knn(PmedCfModel *m, const double *w, const PmedCfParams *p)
 	build_columns(m, w, &c);
 	for (uint32_t i = 0; i < n; i++)
 	{
-		double		s = 0;
+		PmedExactSum s = PMED_EXACTSUM_INIT;
+
+		double		ps = 0;
 
 		for (uint32_t t = c.ptr[i]; t < c.ptr[i + 1]; t++)
-			s += c.w[t] * c.w[t];
-		norm[i] = sqrt(s);
+		{
+			if (plain)
+				ps += c.w[t] * c.w[t];
+			else
+				pmed_exactsum_add_product(&s, c.w[t], c.w[t]);
+		}
+		norm[i] = sqrt(plain ? ps : pmed_exactsum_value(&s));
+		pmed_exactsum_reset(&s);
 	}
 
 	room = (size_t) n * (size_t) cap;
@@ -152,21 +207,21 @@ fit_knn(PmedCfModel *m, const double *w, const PmedCfParams *p)
 				if (cnt[j] == 0)
 					touched[n_touched++] = j;
 				cnt[j]++;
-				dot[j] += wi * w[s];
+				if (plain)
+					pdot[j] += wi * w[s];
+				else
+					pmed_exactsum_add_product(&dot[j], wi, w[s]);
 			}
 		}
 		for (uint32_t t = 0; t < n_touched; t++)
 		{
 			uint32_t	j = touched[t];
-			double		den = norm[i] * norm[j] + p->shrinkage;
+			double		sim = j == i ? -1 :
+				pmed_cf_knn_similarity(plain ? pdot[j] : pmed_exactsum_value(&dot[j]),
+									   norm[i], norm[j], cnt[j], p);
 
-			if (j != i && cnt[j] >= (uint32_t) p->min_support && den > 0 && dot[j] > 0)
-			{
-				/* cosine is at most 1; rounding can overshoot by an ulp */
-				double		sim = dot[j] / den;
-
-				pmed_topk_push(heap, &h, cap, (PmedScored) {j, sim > 1.0 ? 1.0 : sim});
-			}
+			if (sim >= 0)
+				pmed_topk_push(heap, &h, cap, (PmedScored) {j, sim});
 		}
 		pmed_topk_sort(heap, h);
 		m->nbr_ptr[i] = (uint32_t) kept;
@@ -182,7 +237,10 @@ fit_knn(PmedCfModel *m, const double *w, const PmedCfParams *p)
 		}
 		for (uint32_t t = 0; t < n_touched; t++)
 		{
-			dot[touched[t]] = 0;
+			if (plain)
+				pdot[touched[t]] = 0;
+			else
+				pmed_exactsum_reset(&dot[touched[t]]);
 			cnt[touched[t]] = 0;
 		}
 	}
@@ -191,6 +249,7 @@ fit_knn(PmedCfModel *m, const double *w, const PmedCfParams *p)
 	m->shrinkage = p->shrinkage;
 	m->min_support = (uint32_t) p->min_support;
 	pmed_free(dot);
+	pmed_free(pdot);
 	pmed_free(cnt);
 	pmed_free(touched);
 	pmed_free(norm);

@@ -45,6 +45,9 @@ FROM wdbc;
 CREATE TEMP TABLE rx AS
 SELECT (g % 40) % 4 AS shard, (g % 40)::bigint AS patient, ((g * 7) % 23)::bigint AS item, (1 + g % 3)::float8 AS weight
 FROM generate_series(1, 600) g;
+CREATE TEMP TABLE hist AS
+SELECT patient % 4 AS shard, array_agg(item ORDER BY item, weight) AS items, array_agg(weight ORDER BY item, weight) AS weights
+FROM rx GROUP BY patient;
 CREATE TEMP TABLE items AS
 SELECT g % 4 AS shard, g::bigint AS item, ARRAY[sin(g), cos(g), (g % 5)::float8] AS features
 FROM generate_series(1, 30) g;
@@ -74,6 +77,7 @@ INSERT INTO cases VALUES
  ('pmed.cf_train(bigint, bigint)', 'patient, item', 'rx'),
  ('pmed.cf_train(bigint, bigint, float8)', 'patient, item, weight', 'rx'),
  ('pmed.cf_train(bigint, bigint, float8, jsonb)', $$patient, item, weight, '{"method": "als", "factors": 4}'::jsonb$$, 'rx'),
+ ('pmed.cf_train(bigint[], float8[])', 'items, weights', 'hist'),
  ('pmed.content_train(bigint, float8[])', 'item, features', 'items'),
  ('pmed.content_train(bigint, float8[], jsonb)', $$item, features, '{"standardize": true}'::jsonb$$, 'items'),
  ('pmed.interactions_train(bigint, bigint)', 'a, b', 'pairs'),
@@ -116,7 +120,7 @@ SELECT is((SELECT (SELECT copies FROM pg_temp.citus_emul_counters()) - copies FR
           'no state was ever copied by the keep-or-copy rule (the transition function returns the same read-write object)');
 SELECT is((SELECT (SELECT transitions FROM pg_temp.citus_emul_counters()) - transitions FROM before),
           (SELECT sum(n)::bigint FROM (
-              SELECT CASE src WHEN 'w' THEN 569 WHEN 'rx' THEN 600 WHEN 'items' THEN 30 WHEN 'pairs' THEN 50 ELSE 40 END + 4 AS n
+              SELECT CASE src WHEN 'w' THEN 569 WHEN 'rx' THEN 600 WHEN 'items' THEN 30 WHEN 'pairs' THEN 50 WHEN 'hist' THEN 40 ELSE 40 END + 4 AS n
               FROM cases) s),
           'one transition per row on the workers, one combine per worker state on the coordinator');
 
