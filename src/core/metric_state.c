@@ -1,0 +1,318 @@
+/*
+ * metric_state.c - exact sums, score counts and flat-form helpers of
+ * pmed.metric_state.  See metric_state.h.
+ */
+#include "metric_state.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- exact sums ---- */
+
+#define XSUM_DIGIT		UINT64_C(0xFFFFFFFF)
+/* each add puts < 2^32 into a limb: normalize well before 2^63 */
+#define XSUM_MAX_PENDING	(UINT32_C(1) << 30)
+
+void
+pmed_xsum_init(PmedExactSum *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void
+pmed_xsum_normalize(PmedExactSum *s)
+{
+	int64_t		carry = 0;
+
+	for (int i = 0; i < PMED_XSUM_LIMBS - 1; i++)
+	{
+		int64_t		v = s->limb[i] + carry;
+		int64_t		low = (int64_t) ((uint64_t) v & XSUM_DIGIT);
+
+		s->limb[i] = low;
+		/* v - low is a multiple of 2^32: the division is exact (floor) */
+		carry = (v - low) / (INT64_C(1) << 32);
+	}
+	s->limb[PMED_XSUM_LIMBS - 1] += carry;
+	s->pending = 0;
+}
+
+void
+pmed_xsum_add(PmedExactSum *s, double x)
+{
+	uint64_t	bits;
+	uint64_t	mant;
+	int			e;
+	int			p;
+	int			i;
+	int			sh;
+	int64_t		d0,
+				d1,
+				d2;
+
+	if (x == 0.0)
+		return;
+	memcpy(&bits, &x, sizeof(bits));
+	e = (int) ((bits >> 52) & 0x7FF);
+	mant = bits & ((UINT64_C(1) << 52) - 1);
+	if (e == 0)
+		p = 0;					/* subnormal: mant * 2^-1074 */
+	else
+	{
+		mant |= UINT64_C(1) << 52;
+		p = e - 1;				/* mant * 2^(e - 1075) = mant * 2^(p - 1074) */
+	}
+	i = p >> 5;
+	sh = p & 31;
+	d0 = (int64_t) ((mant << sh) & XSUM_DIGIT);
+	if (sh == 0)
+	{
+		d1 = (int64_t) ((mant >> 32) & XSUM_DIGIT);
+		d2 = 0;
+	}
+	else
+	{
+		d1 = (int64_t) ((mant >> (32 - sh)) & XSUM_DIGIT);
+		d2 = (int64_t) (mant >> (64 - sh));
+	}
+	if (bits >> 63)
+	{
+		s->limb[i] -= d0;
+		s->limb[i + 1] -= d1;
+		s->limb[i + 2] -= d2;
+	}
+	else
+	{
+		s->limb[i] += d0;
+		s->limb[i + 1] += d1;
+		s->limb[i + 2] += d2;
+	}
+	if (++s->pending >= XSUM_MAX_PENDING)
+		pmed_xsum_normalize(s);
+}
+
+void
+pmed_xsum_merge(PmedExactSum *a, const PmedExactSum *b)
+{
+	PmedExactSum nb = *b;
+
+	pmed_xsum_normalize(a);
+	pmed_xsum_normalize(&nb);
+	for (int i = 0; i < PMED_XSUM_LIMBS; i++)
+		a->limb[i] += nb.limb[i];
+	pmed_xsum_normalize(a);
+}
+
+bool
+pmed_xsum_is_normalized(const PmedExactSum *s)
+{
+	for (int i = 0; i < PMED_XSUM_LIMBS - 1; i++)
+		if (s->limb[i] < 0 || s->limb[i] > (int64_t) XSUM_DIGIT)
+			return false;
+	/* the top limb: at most 2^63 terms below 2^1024 each */
+	return s->limb[PMED_XSUM_LIMBS - 1] > -(INT64_C(1) << 40) &&
+		s->limb[PMED_XSUM_LIMBS - 1] < (INT64_C(1) << 40);
+}
+
+double
+pmed_xsum_value(const PmedExactSum *in)
+{
+	PmedExactSum s = *in;
+	double		sum = 0.0;
+	double		comp = 0.0;
+	double		v;
+	bool		negative;
+
+	pmed_xsum_normalize(&s);
+	/* a negative value: sum its magnitude (every digit then non-negative) */
+	negative = s.limb[PMED_XSUM_LIMBS - 1] < 0;
+	if (negative)
+	{
+		for (int i = 0; i < PMED_XSUM_LIMBS; i++)
+			s.limb[i] = -s.limb[i];
+		pmed_xsum_normalize(&s);
+	}
+	/* the digits are exact doubles; add them from the least significant up
+	 * with Neumaier's compensation (deterministic: canonical limbs) */
+	for (int i = 0; i < PMED_XSUM_LIMBS; i++)
+	{
+		double		x,
+					t;
+
+		if (s.limb[i] == 0)
+			continue;
+		x = ldexp((double) s.limb[i], 32 * i - 1074);
+		t = sum + x;
+		if (fabs(sum) >= fabs(x))
+			comp += (sum - t) + x;
+		else
+			comp += (x - t) + sum;
+		sum = t;
+	}
+	v = sum + comp;
+	if (!isfinite(v))
+		v = HUGE_VAL;			/* beyond the double range */
+	return negative ? -v : v;
+}
+
+/* ---- score counts ---- */
+
+static inline double
+canonical_zero(double s)
+{
+	return s == 0.0 ? 0.0 : s;
+}
+
+size_t
+pmed_runs_absorb(const PmedScoreRun *runs, size_t n_runs,
+				 const double *pos, size_t n_pos,
+				 const double *neg, size_t n_neg, PmedScoreRun *out)
+{
+	size_t		i = 0,
+				j = 0,
+				k = 0,
+				m = 0;
+
+	while (i < n_runs || j < n_pos || k < n_neg)
+	{
+		double		s = HUGE_VAL;
+		PmedScoreRun r;
+
+		if ((m & 0xFFFF) == 0)
+			pmed_check_interrupts();
+		if (i < n_runs && runs[i].score < s)
+			s = runs[i].score;
+		if (j < n_pos && pos[j] < s)
+			s = pos[j];
+		if (k < n_neg && neg[k] < s)
+			s = neg[k];
+		r.score = canonical_zero(s);
+		r.pos = 0;
+		r.neg = 0;
+		if (i < n_runs && runs[i].score == s)
+		{
+			r.pos = runs[i].pos;
+			r.neg = runs[i].neg;
+			i++;
+		}
+		while (j < n_pos && pos[j] == s)
+		{
+			r.pos++;
+			j++;
+		}
+		while (k < n_neg && neg[k] == s)
+		{
+			r.neg++;
+			k++;
+		}
+		out[m++] = r;
+	}
+	return m;
+}
+
+size_t
+pmed_runs_merge(const PmedScoreRun *a, size_t na,
+				const PmedScoreRun *b, size_t nb, PmedScoreRun *out)
+{
+	size_t		i = 0,
+				j = 0,
+				m = 0;
+
+	while (i < na || j < nb)
+	{
+		if ((m & 0xFFFF) == 0)
+			pmed_check_interrupts();
+		if (j >= nb || (i < na && a[i].score < b[j].score))
+			out[m++] = a[i++];
+		else if (i >= na || b[j].score < a[i].score)
+			out[m++] = b[j++];
+		else
+		{
+			out[m] = a[i++];
+			out[m].pos += b[j].pos;
+			out[m].neg += b[j++].neg;
+			m++;
+		}
+	}
+	return m;
+}
+
+void
+pmed_runs_expand(const PmedScoreRun *runs, size_t n, double *pos, double *neg)
+{
+	size_t		p = 0,
+				q = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		if ((i & 0xFFFF) == 0)
+			pmed_check_interrupts();
+		for (uint64_t c = 0; c < runs[i].pos; c++)
+			pos[p++] = runs[i].score;
+		for (uint64_t c = 0; c < runs[i].neg; c++)
+			neg[q++] = runs[i].score;
+	}
+}
+
+#define RUNS_MAX_TOTAL	(UINT64_C(1) << 62)
+
+PmedStatus
+pmed_runs_check(const PmedScoreRun *runs, size_t n, bool probabilities,
+				uint64_t *n_pos, uint64_t *n_neg, PmedError *err)
+{
+	uint64_t	tp = 0,
+				tn = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		double		s = runs[i].score;
+
+		if (!isfinite(s) || (s == 0.0 && signbit(s)))
+			return pmed_fail(err, PMED_ERR_CORRUPT, "invalid pmed.metric_state value: score %zu is not a finite canonical number", i);
+		if (probabilities && !(s >= 0.0 && s <= 1.0))
+			return pmed_fail(err, PMED_ERR_CORRUPT, "invalid pmed.metric_state value: probability %zu lies outside [0, 1]", i);
+		if (i > 0 && !(runs[i - 1].score < s))
+			return pmed_fail(err, PMED_ERR_CORRUPT, "invalid pmed.metric_state value: scores are not strictly ascending");
+		if (runs[i].pos >= RUNS_MAX_TOTAL || runs[i].neg >= RUNS_MAX_TOTAL ||
+			runs[i].pos + runs[i].neg == 0)
+			return pmed_fail(err, PMED_ERR_CORRUPT, "invalid pmed.metric_state value: bad count at score %zu", i);
+		tp += runs[i].pos;
+		tn += runs[i].neg;
+		if (tp >= RUNS_MAX_TOTAL || tn >= RUNS_MAX_TOTAL)
+			return pmed_fail(err, PMED_ERR_CORRUPT, "invalid pmed.metric_state value: counts out of range");
+	}
+	*n_pos = tp;
+	*n_neg = tn;
+	return PMED_OK;
+}
+
+/* ---- byte order ---- */
+
+void
+pmed_put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--)
+	{
+		p[i] = (uint8_t) (v & 0xFF);
+		v >>= 8;
+	}
+}
+
+void
+pmed_put_be32(uint8_t *p, uint32_t v)
+{
+	for (int i = 3; i >= 0; i--)
+	{
+		p[i] = (uint8_t) (v & 0xFF);
+		v >>= 8;
+	}
+}
+
+void
+pmed_put_be_f64(uint8_t *p, double v)
+{
+	uint64_t	u;
+
+	memcpy(&u, &v, sizeof(u));
+	pmed_put_be64(p, u);
+}
