@@ -2,7 +2,7 @@
 # Per-row backend CPU of the metric / evaluation aggregates, serial plan:
 # backend user + system CPU from log_executor_stats (robust to a loaded
 # machine, unlike wall clock), minimum of RUNS runs, minus a baseline query
-# that reads the same columns (sum(s), bool_or(y), ...).  Prints one table
+# that reads the same columns (sum(s), bool_or(y); octet_length for text).  Prints one table
 # row per aggregate: total CPU and nanoseconds per row above the baseline.
 # Also the flat state size each aggregate would ship (pmed.metric_state_info
 # where available).  Runs against the cluster of the PG* environment
@@ -48,7 +48,7 @@ cpu_of() {
 
 base2=$(cpu_of "SELECT sum(s), bool_or(y) FROM bm")
 base3=$(cpu_of "SELECT sum(s), sum(s2), bool_or(y) FROM bm")
-baset=$(cpu_of "SELECT max(lp), max(la) FROM bm")
+baset=$(cpu_of "SELECT sum(octet_length(lp) + octet_length(la)) FROM bm")
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $ROWS rows; $LABEL"
 printf '| %-32s | %8s | %12s |\n' "aggregate ($LABEL)" "CPU s" "ns/row extra"
 printf '|%s|%s|%s|\n' "----------------------------------" "----------" "--------------"
@@ -69,4 +69,4 @@ roc_curve(s2, y)|pmed.roc_curve(s2, y)|$base2
 calibration(p, y)|pmed.calibration(p, y)|$base2
 auc_compare(s, s2, y)|pmed.auc_compare(s, s2, y)|$base3
 EOF2
-echo "baselines (CPU s): sum(s), bool_or(y) $base2; + sum(s2) $base3; max(lp), max(la) $baset"
+echo "baselines (CPU s): sum(s), bool_or(y) $base2; + sum(s2) $base3; sum(octet_length(lp) + octet_length(la)) $baset"
