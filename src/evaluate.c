@@ -387,15 +387,13 @@ eval_threshold_metrics_final(PG_FUNCTION_ARGS)
 {
 	static const int kinds[] = {MS_SCORE_PARAM};
 	MetricState *state = eval_final_state(fcinfo, kinds, 1, "pmed.threshold_metrics");
-	double	   *pos,
-			   *neg;
 	PmedConfusion c;
 	StringInfoData out;
 
 	if (state == NULL || !state->has_param)
 		PG_RETURN_NULL();
-	ms_sorted_scores(state, &pos, &neg);
-	pmed_confusion_at(pos, state->total_pos, neg, state->total_neg, state->param, &c);
+	ms_compact(state);
+	pmed_runs_confusion_at(state->runs, state->n_runs, state->param, &c.tp, &c.fp, &c.tn, &c.fn);
 	initStringInfo(&out);
 	appendStringInfoChar(&out, '{');
 	json_confusion(&out, &c);
@@ -409,8 +407,6 @@ threshold_for_final(FunctionCallInfo fcinfo, bool sensitivity)
 	static const int kinds[] = {MS_SCORE_PARAM};
 	const char *fname = sensitivity ? "threshold_for" : "threshold_for_specificity";
 	MetricState *state = eval_final_state(fcinfo, kinds, 1, fname);
-	double	   *pos,
-			   *neg;
 	double		t;
 	bool		found;
 	PmedConfusion c;
@@ -422,16 +418,14 @@ threshold_for_final(FunctionCallInfo fcinfo, bool sensitivity)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: target must lie in [0, 1], got %g", fname, state->param)));
-	ms_sorted_scores(state, &pos, &neg);
+	ms_compact(state);
 	if (sensitivity)
-		found = pmed_threshold_for_sensitivity(pos, state->total_pos, neg, state->total_neg,
-											   state->param, &t);
+		found = pmed_runs_threshold_for_sensitivity(state->runs, state->n_runs, state->param, &t);
 	else
-		found = pmed_threshold_for_specificity(pos, state->total_pos, neg, state->total_neg,
-											   state->param, &t);
+		found = pmed_runs_threshold_for_specificity(state->runs, state->n_runs, state->param, &t);
 	if (!found)
 		PG_RETURN_NULL();
-	pmed_confusion_at(pos, state->total_pos, neg, state->total_neg, t, &c);
+	pmed_runs_confusion_at(state->runs, state->n_runs, t, &c.tp, &c.fp, &c.tn, &c.fn);
 	initStringInfo(&out);
 	appendStringInfoChar(&out, '{');
 	json_key_num(&out, "threshold", t);
@@ -474,8 +468,6 @@ curve_final(FunctionCallInfo fcinfo, bool roc)
 	static const int kinds[] = {MS_SCORE, MS_SCORE_INT};
 	MetricState *state = eval_final_state(fcinfo, kinds, 2, roc ? "pmed.roc_curve" : "pmed.pr_curve");
 	int			max_points;
-	double	   *pos,
-			   *neg;
 	int64		n;
 	double	   *thr;
 	uint64	   *tp,
@@ -494,15 +486,16 @@ curve_final(FunctionCallInfo fcinfo, bool roc)
 	/* ROC needs both classes, precision-recall needs positives */
 	if (state->total_pos == 0 || (roc && state->total_neg == 0))
 		PG_RETURN_NULL();
-	ms_sorted_scores(state, &pos, &neg);
-	n = state->total_pos + state->total_neg;
+	/* one point per distinct score, straight from the counts */
+	ms_compact(state);
+	n = state->n_runs;
 	/* ROC: one leading point (nothing predicted positive) */
 	first = roc ? 1 : 0;
 	thr = MemoryContextAllocHuge(CurrentMemoryContext, (n + 1) * sizeof(double));
 	tp = MemoryContextAllocHuge(CurrentMemoryContext, (n + 1) * sizeof(uint64));
 	fp = MemoryContextAllocHuge(CurrentMemoryContext, (n + 1) * sizeof(uint64));
 	cum = MemoryContextAllocHuge(CurrentMemoryContext, (n + 1) * sizeof(uint64));
-	m = pmed_curve_points(pos, state->total_pos, neg, state->total_neg, thr + first, tp + first, fp + first);
+	m = pmed_runs_curve_points(state->runs, state->n_runs, thr + first, tp + first, fp + first);
 	if (roc)
 	{
 		thr[0] = NAN;

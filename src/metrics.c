@@ -84,14 +84,13 @@ Datum
 metrics_auc_final(PG_FUNCTION_ARGS)
 {
 	MetricState *state = ms_final_arg(fcinfo, 0, score_kinds, 1, "pmed.auc");
-	double	   *pos;
-	double	   *neg;
 	double		auc;
 
 	if (state == NULL || state->total_pos == 0 || state->total_neg == 0)
 		PG_RETURN_NULL();
-	ms_sorted_scores(state, &pos, &neg);
-	if (!pmed_roc_auc_sorted(pos, state->total_pos, neg, state->total_neg, &auc))
+	/* from the counts: the same exact U statistic as over sorted rows */
+	ms_compact(state);
+	if (!pmed_runs_auc(state->runs, state->n_runs, &auc))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(auc);
 }
@@ -101,14 +100,12 @@ Datum
 metrics_pr_auc_final(PG_FUNCTION_ARGS)
 {
 	MetricState *state = ms_final_arg(fcinfo, 0, score_kinds, 1, "pmed.pr_auc");
-	double	   *pos;
-	double	   *neg;
 	double		ap;
 
 	if (state == NULL || state->total_pos == 0)
 		PG_RETURN_NULL();
-	ms_sorted_scores(state, &pos, &neg);
-	if (!pmed_average_precision_sorted(pos, state->total_pos, neg, state->total_neg, &ap))
+	ms_compact(state);
+	if (!pmed_runs_average_precision(state->runs, state->n_runs, &ap))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(ap);
 }

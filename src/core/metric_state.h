@@ -77,6 +77,25 @@ void		pmed_runs_expand(const PmedScoreRun *runs, size_t n, double *pos, double *
 PmedStatus	pmed_runs_check(const PmedScoreRun *runs, size_t n, bool probabilities,
 							uint64_t *n_pos, uint64_t *n_neg, PmedError *err);
 
+/*
+ * Metrics straight from the runs (ascending), equal bit for bit to the
+ * sorted-array functions of metrics.h / evaluate.h on the rows the runs
+ * count: ROC AUC (false when a class is empty), average precision (false
+ * without positives), curve points (one per run, highest score first; thr,
+ * tp, fp hold n entries), confusion counts of "score >= t", and the
+ * thresholds reaching a target sensitivity / specificity.
+ */
+bool		pmed_runs_auc(const PmedScoreRun *runs, size_t n, double *auc);
+bool		pmed_runs_average_precision(const PmedScoreRun *runs, size_t n, double *ap);
+size_t		pmed_runs_curve_points(const PmedScoreRun *runs, size_t n,
+								   double *thr, uint64_t *tp, uint64_t *fp);
+void		pmed_runs_confusion_at(const PmedScoreRun *runs, size_t n, double t,
+								   uint64_t *tp, uint64_t *fp, uint64_t *tn, uint64_t *fn);
+bool		pmed_runs_threshold_for_sensitivity(const PmedScoreRun *runs, size_t n,
+												double target, double *t);
+bool		pmed_runs_threshold_for_specificity(const PmedScoreRun *runs, size_t n,
+												double target, double *t);
+
 /* ---- flat form helpers (big-endian) ---- */
 
 void		pmed_put_be64(uint8_t *p, uint64_t v);

@@ -5,6 +5,7 @@
  * check) against brute force.
  */
 #include "metric_state.h"
+#include "evaluate.h"
 #include "metrics.h"
 #include "rng.h"
 #include "unit.h"
@@ -189,11 +190,101 @@ test_runs(void)
 	free(pos); free(neg); free(epos); free(eneg); free(r1); free(r2); free(rall); free(rm);
 }
 
+/* metrics from runs = the sorted-array functions, bit for bit */
+static void
+test_runs_metrics(void)
+{
+	PmedRng		rng;
+	int			same_auc = 1,
+				same_ap = 1,
+				same_curve = 1,
+				same_cm = 1,
+				same_thr = 1;
+
+	pmed_rng_seed(&rng, 23);
+	for (int trial = 0; trial < 200; trial++)
+	{
+		size_t		n = 1 + (size_t) (pmed_rng_uniform(&rng) * 300);
+		int			levels = 1 + (int) (pmed_rng_uniform(&rng) * (trial % 2 ? 1000 : 8));
+		double		rate = pmed_rng_uniform(&rng);
+		double	   *pos = malloc(n * sizeof(double));
+		double	   *neg = malloc(n * sizeof(double));
+		size_t		np = 0,
+					nn = 0,
+					nr,
+					m1,
+					m2;
+		PmedScoreRun *runs = malloc(n * sizeof(PmedScoreRun));
+		double		a1 = -1,
+					a2 = -2,
+					t1 = -1,
+					t2 = -2;
+		double	   *thr1 = malloc(n * sizeof(double)),
+				   *thr2 = malloc(n * sizeof(double));
+		uint64_t   *tp1 = malloc(n * 8),
+				   *tp2 = malloc(n * 8),
+				   *fp1 = malloc(n * 8),
+				   *fp2 = malloc(n * 8);
+		PmedConfusion c;
+		uint64_t	tp,
+					fp,
+					tn,
+					fn;
+		bool		b1,
+					b2;
+
+		for (size_t i = 0; i < n; i++)
+		{
+			double		s = floor(pmed_rng_uniform(&rng) * levels) / levels;
+
+			if (pmed_rng_uniform(&rng) < rate)
+				pos[np++] = s;
+			else
+				neg[nn++] = s;
+		}
+		qsort(pos, np, sizeof(double), cmp_double);
+		qsort(neg, nn, sizeof(double), cmp_double);
+		nr = pmed_runs_absorb(NULL, 0, pos, np, neg, nn, runs);
+		b1 = pmed_roc_auc_sorted(pos, np, neg, nn, &a1);
+		b2 = pmed_runs_auc(runs, nr, &a2);
+		same_auc &= b1 == b2 && (!b1 || a1 == a2);
+		b1 = pmed_average_precision_sorted(pos, np, neg, nn, &a1);
+		b2 = pmed_runs_average_precision(runs, nr, &a2);
+		same_ap &= b1 == b2 && (!b1 || a1 == a2);
+		m1 = pmed_curve_points(pos, np, neg, nn, thr1, tp1, fp1);
+		m2 = pmed_runs_curve_points(runs, nr, thr2, tp2, fp2);
+		same_curve &= m1 == m2 && memcmp(thr1, thr2, m1 * 8) == 0 && memcmp(tp1, tp2, m1 * 8) == 0 &&
+			memcmp(fp1, fp2, m1 * 8) == 0;
+		for (double t = -0.1; t < 1.1; t += 0.05)
+		{
+			pmed_confusion_at(pos, np, neg, nn, t, &c);
+			pmed_runs_confusion_at(runs, nr, t, &tp, &fp, &tn, &fn);
+			same_cm &= c.tp == tp && c.fp == fp && c.tn == tn && c.fn == fn;
+		}
+		for (double target = 0.0; target <= 1.0; target += 0.1)
+		{
+			b1 = pmed_threshold_for_sensitivity(pos, np, neg, nn, target, &t1);
+			b2 = pmed_runs_threshold_for_sensitivity(runs, nr, target, &t2);
+			same_thr &= b1 == b2 && (!b1 || t1 == t2);
+			b1 = pmed_threshold_for_specificity(pos, np, neg, nn, target, &t1);
+			b2 = pmed_runs_threshold_for_specificity(runs, nr, target, &t2);
+			same_thr &= b1 == b2 && (!b1 || t1 == t2);
+		}
+		free(pos); free(neg); free(runs); free(thr1); free(thr2); free(tp1); free(tp2); free(fp1); free(fp2);
+	}
+	CHECK(same_auc, "runs: AUC = pmed_roc_auc_sorted bit for bit on 200 random tied sets");
+	CHECK(same_ap, "runs: AP = pmed_average_precision_sorted bit for bit");
+	CHECK(same_curve, "runs: curve points = pmed_curve_points");
+	CHECK(same_cm, "runs: confusion counts = pmed_confusion_at");
+	CHECK(same_thr, "runs: thresholds = pmed_threshold_for_sensitivity / specificity");
+}
+
 int
 main(void)
 {
 	test_xsum();
 	test_runs();
+	test_runs_metrics();
 	printf("# unit test_metric_state.c: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
