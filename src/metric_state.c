@@ -354,9 +354,16 @@ ms_buffer_push(MetricState *s, MsList *l, double v)
 	if (l->n == l->cap)
 	{
 		/* fold the buffered rows into the runs once the buffer is large
-		 * relative to them: amortised O(1) per row, memory O(distinct) */
-		if (l->n >= MS_MIN_BUFFER && l->n >= s->n_runs)
+		 * relative to them: amortised O(1) per row, memory O(distinct
+		 * scores) when scores repeat */
+		if (!s->keep_rows && l->n >= MS_MIN_BUFFER && l->n >= s->n_runs)
+		{
 			ms_compact(s);
+			/* counts of nearly distinct scores (24 bytes each) take more room
+			 * than the raw rows (8 bytes): buffer the rest until the end */
+			if (s->n_runs * 3 > s->total_pos + s->total_neg)
+				s->keep_rows = true;
+		}
 		if (l->n == l->cap)
 			ms_list_reserve(l, 1, 1, MS_CXT(s));
 	}

@@ -86,6 +86,7 @@ typedef struct MetricState
 	MsList		bpos;			/* auc_compare: its rows (2 columns) */
 	MsList		bneg;
 	int64		total_pos;		/* rows of each class in runs + buffers */
+	bool		keep_rows;		/* scores barely repeat: buffer until flatten / final */
 	int64		total_neg;
 	/* confusion_matrix */
 	CmState    *cm;
