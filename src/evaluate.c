@@ -269,8 +269,6 @@ eval_auc_ci_final(PG_FUNCTION_ARGS)
 	static const int kinds[] = {MS_SCORE, MS_SCORE_PARAM};
 	MetricState *state = eval_final_state(fcinfo, kinds, 2, "pmed.auc_ci");
 	double		level;
-	double	   *pos,
-			   *neg;
 	PmedAucCi	ci;
 	double		z;
 	StringInfoData out;
@@ -284,8 +282,9 @@ eval_auc_ci_final(PG_FUNCTION_ARGS)
 				 errmsg("auc_ci: level must lie strictly between 0 and 1, got %g", level)));
 	if (state->total_pos == 0 || state->total_neg == 0)
 		PG_RETURN_NULL();
-	ms_sorted_scores(state, &pos, &neg);
-	if (!pmed_delong_auc(pos, state->total_pos, neg, state->total_neg, &ci))
+	/* from the counts, the same bits as over the sorted rows */
+	ms_compact(state);
+	if (!pmed_runs_delong_auc(state->runs, state->n_runs, &ci))
 		PG_RETURN_NULL();
 	z = pmed_normal_quantile(0.5 + level / 2.0);
 	initStringInfo(&out);

@@ -3,6 +3,7 @@
  * pmed.metric_state.  See metric_state.h.
  */
 #include "metric_state.h"
+#include "metrics.h"
 
 #include <math.h>
 #include <string.h>
@@ -466,6 +467,74 @@ pmed_runs_threshold_for_specificity(const PmedScoreRun *runs, size_t n,
 		below += runs[i].neg;
 	}
 	return false;
+}
+
+/*
+ * DeLong from runs.  The row-based code computes v10 per positive and v01
+ * per negative in ascending score order, then a compensated mean and a
+ * compensated sum of squared deviations over them; the same terms in the
+ * same order are produced here from the counts.
+ */
+typedef enum
+{
+	PLACE_MEAN10, PLACE_MEAN01, PLACE_VAR10, PLACE_VAR01
+} PlacePass;
+
+static double
+runs_placement_sum(const PmedScoreRun *runs, size_t n, uint64_t n_pos, uint64_t n_neg,
+				   PlacePass pass, double mean)
+{
+	PmedSum		s = {0, 0};
+	uint64_t	neg_below = 0,
+				pos_upto = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		const PmedScoreRun *r = &runs[i];
+
+		if ((i & 0xFFFF) == 0)
+			pmed_check_interrupts();
+		pos_upto += r->pos;
+		if ((pass == PLACE_MEAN10 || pass == PLACE_VAR10) && r->pos > 0)
+		{
+			double		v = ((double) neg_below + 0.5 * (double) r->neg) / (double) n_neg;
+			double		term = pass == PLACE_MEAN10 ? v : (v - mean) * (v - mean);
+
+			for (uint64_t c = 0; c < r->pos; c++)
+				pmed_sum_add(&s, term);
+		}
+		if ((pass == PLACE_MEAN01 || pass == PLACE_VAR01) && r->neg > 0)
+		{
+			double		v = ((double) (n_pos - pos_upto) + 0.5 * (double) r->pos) / (double) n_pos;
+			double		term = pass == PLACE_MEAN01 ? v : (v - mean) * (v - mean);
+
+			for (uint64_t c = 0; c < r->neg; c++)
+				pmed_sum_add(&s, term);
+		}
+		neg_below += r->neg;
+	}
+	return pmed_sum_value(&s);
+}
+
+bool
+pmed_runs_delong_auc(const PmedScoreRun *runs, size_t n, PmedAucCi *out)
+{
+	uint64_t	n_pos,
+				n_neg;
+	double		m10,
+				m01;
+
+	if (!pmed_runs_auc(runs, n, &out->auc))
+		return false;
+	runs_totals(runs, n, &n_pos, &n_neg);
+	out->se = NAN;
+	if (n_pos < 2 || n_neg < 2)
+		return true;
+	m10 = runs_placement_sum(runs, n, n_pos, n_neg, PLACE_MEAN10, 0.0) / (double) n_pos;
+	m01 = runs_placement_sum(runs, n, n_pos, n_neg, PLACE_MEAN01, 0.0) / (double) n_neg;
+	out->se = sqrt(fmax(runs_placement_sum(runs, n, n_pos, n_neg, PLACE_VAR10, m10) / (double) (n_pos - 1) / (double) n_pos +
+						runs_placement_sum(runs, n, n_pos, n_neg, PLACE_VAR01, m01) / (double) (n_neg - 1) / (double) n_neg, 0.0));
+	return true;
 }
 
 /* ---- byte order ---- */

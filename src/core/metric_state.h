@@ -15,6 +15,7 @@
 #ifndef PMED_METRIC_STATE_H
 #define PMED_METRIC_STATE_H
 
+#include "evaluate.h"
 #include "pmed_core.h"
 
 /* ---- exact sums ---- */
@@ -95,6 +96,10 @@ bool		pmed_runs_threshold_for_sensitivity(const PmedScoreRun *runs, size_t n,
 												double target, double *t);
 bool		pmed_runs_threshold_for_specificity(const PmedScoreRun *runs, size_t n,
 												double target, double *t);
+/* pmed_delong_auc of the rows behind the runs, bit for bit (each row's
+ * placement is added as often as the run counts it: O(rows) time, O(1)
+ * memory beyond the runs). */
+bool		pmed_runs_delong_auc(const PmedScoreRun *runs, size_t n, PmedAucCi *out);
 
 /* ---- flat form helpers (big-endian) ---- */
 

@@ -199,7 +199,8 @@ test_runs_metrics(void)
 				same_ap = 1,
 				same_curve = 1,
 				same_cm = 1,
-				same_thr = 1;
+				same_thr = 1,
+				same_delong = 1;
 
 	pmed_rng_seed(&rng, 23);
 	for (int trial = 0; trial < 200; trial++)
@@ -255,6 +256,14 @@ test_runs_metrics(void)
 		m2 = pmed_runs_curve_points(runs, nr, thr2, tp2, fp2);
 		same_curve &= m1 == m2 && memcmp(thr1, thr2, m1 * 8) == 0 && memcmp(tp1, tp2, m1 * 8) == 0 &&
 			memcmp(fp1, fp2, m1 * 8) == 0;
+		{
+			PmedAucCi	c1,
+						c2;
+
+			b1 = pmed_delong_auc(pos, np, neg, nn, &c1);
+			b2 = pmed_runs_delong_auc(runs, nr, &c2);
+			same_delong &= b1 == b2 && (!b1 || (c1.auc == c2.auc && memcmp(&c1.se, &c2.se, 8) == 0));
+		}
 		for (double t = -0.1; t < 1.1; t += 0.05)
 		{
 			pmed_confusion_at(pos, np, neg, nn, t, &c);
@@ -276,6 +285,7 @@ test_runs_metrics(void)
 	CHECK(same_ap, "runs: AP = pmed_average_precision_sorted bit for bit");
 	CHECK(same_curve, "runs: curve points = pmed_curve_points");
 	CHECK(same_cm, "runs: confusion counts = pmed_confusion_at");
+	CHECK(same_delong, "runs: DeLong AUC and se = pmed_delong_auc bit for bit");
 	CHECK(same_thr, "runs: thresholds = pmed_threshold_for_sensitivity / specificity");
 }
 
