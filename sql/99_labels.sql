@@ -63,21 +63,23 @@ FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = 'pmed' AND obj_description(p.oid, 'pg_proc') IS NULL;
 
 -- Nothing that users call is volatile or parallel unsafe (aggregate support
--- functions take internal or pmed.train_state: a user has no such value but
--- from a state's text form, and the transition functions refuse to run
--- outside an aggregate).
+-- functions take internal and are not callable from SQL, or take a state
+-- type such as pmed.metric_state and are support functions of aggregates).
 SELECT p.oid::regprocedure AS volatile_or_unsafe
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = 'pmed' AND (p.provolatile = 'v' OR p.proparallel <> 's')
   AND NOT 'internal'::regtype = ANY (p.proargtypes::regtype[])
-  AND NOT 'pmed.train_state'::regtype = ANY (p.proargtypes::regtype[]);
+  AND p.oid NOT IN (SELECT aggtransfn FROM pg_aggregate UNION ALL SELECT aggcombinefn FROM pg_aggregate
+                    UNION ALL SELECT aggfinalfn FROM pg_aggregate);
 
--- Scalar and set-returning functions are strict (NULL in, NULL out).
+-- Scalar and set-returning functions are strict (NULL in, NULL out);
+-- aggregate support functions are exempt (they create states, skip rows).
 SELECT p.oid::regprocedure AS not_strict
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = 'pmed' AND p.prokind = 'f' AND NOT p.proisstrict
   AND NOT 'internal'::regtype = ANY (p.proargtypes::regtype[])
-  AND NOT 'pmed.train_state'::regtype = ANY (p.proargtypes::regtype[]);
+  AND p.oid NOT IN (SELECT aggtransfn FROM pg_aggregate UNION ALL SELECT aggcombinefn FROM pg_aggregate
+                    UNION ALL SELECT aggfinalfn FROM pg_aggregate);
 
 -- Training support functions of one role carry the same labels in every
 -- family: transition, combine, serialize, deserialize and the partial-state

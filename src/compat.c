@@ -27,3 +27,25 @@ PMED_COMPAT_ENTRY(rec_deserialfn, train_deserialfn)
 /* 0.1.0: pmed.recommender_from_partials(state) */
 PMED_COMPAT_ENTRY(rec_merge_transfn, train_merge_transfn)
 PMED_COMPAT_ENTRY(rec_merge_finalfn, train_merge_finalfn)
+
+/*
+ * 0.1.0 / 0.2.0: serialize and deserialize of the metric, evaluation and
+ * recalibration aggregates (STYPE internal then).  Their states are now
+ * pmed.metric_state expanded objects, which an internal state carries as
+ * well: these write and read the type's flat form (metric_state.c).
+ */
+extern Datum metric_state_compat_serialize(PG_FUNCTION_ARGS);
+extern Datum metric_state_compat_deserialize(PG_FUNCTION_ARGS);
+
+PMED_COMPAT_ENTRY(metrics_score_serialize, metric_state_compat_serialize)
+PMED_COMPAT_ENTRY(metrics_score_deserialize, metric_state_compat_deserialize)
+PMED_COMPAT_ENTRY(metrics_accuracy_serialize, metric_state_compat_serialize)
+PMED_COMPAT_ENTRY(metrics_accuracy_deserialize, metric_state_compat_deserialize)
+PMED_COMPAT_ENTRY(metrics_confusion_serialize, metric_state_compat_serialize)
+PMED_COMPAT_ENTRY(metrics_confusion_deserialize, metric_state_compat_deserialize)
+PMED_COMPAT_ENTRY(metrics_sum_serialize, metric_state_compat_serialize)
+PMED_COMPAT_ENTRY(metrics_sum_deserialize, metric_state_compat_deserialize)
+PMED_COMPAT_ENTRY(eval_serialize, metric_state_compat_serialize)
+PMED_COMPAT_ENTRY(eval_deserialize, metric_state_compat_deserialize)
+PMED_COMPAT_ENTRY(recal_serialize, metric_state_compat_serialize)
+PMED_COMPAT_ENTRY(recal_deserialize, metric_state_compat_deserialize)

@@ -1,11 +1,11 @@
 /*
  * recalibrate.c - pmed.recalibrate: a copy of a binary classifier whose
  * probabilities are recalibrated (Platt or isotonic) on new rows, without
- * retraining.  The aggregate keeps the model's own probability of the
- * positive class and the outcome of every row (16 bytes a row) and the
- * model bytes once; combine / serialize / deserialize make it parallel
- * safe, and the final function sorts the rows first, so serial and
- * parallel plans fit the same bits.  predict.c applies the map.
+ * retraining.  The transition state (pmed.metric_state) keeps the model
+ * bytes once and, per distinct probability of the positive class, the
+ * number of positive and negative rows; the final function expands them
+ * into rows sorted by (probability, outcome), so every plan fits the same
+ * bits.  predict.c applies the map.
  */
 #include "pmed.h"
 
@@ -21,63 +21,12 @@
 
 #include "core/recalibrate.h"
 #include "core/util.h"
+#include "metric_state.h"
 
 #define RECAL_DEFAULT_MAX_STEPS 1000
 
 static const char *const recal_option_keys[] = {"method", "max_steps", NULL};
 static const char *const recal_methods[] = {"platt", "isotonic", NULL};
-
-typedef struct RecalRow
-{
-	double		p;
-	uint8		y;
-} RecalRow;
-
-typedef struct RecalState
-{
-	bytea	   *model;			/* the model's bytes (first row), NULL in a fresh combine target */
-	uint32		model_crc;		/* container CRC32C and size, to check every row's model */
-	Size		model_size;
-	int32		method;
-	int32		max_steps;
-	Jsonb	   *options;		/* the first row's options, or NULL */
-	RecalRow   *rows;
-	int64		n;
-	int64		cap;
-	int64		skipped;
-} RecalState;
-
-static MemoryContext
-recal_context(FunctionCallInfo fcinfo)
-{
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "pmed.recalibrate support function called in non-aggregate context");
-	return aggcontext;
-}
-
-static void
-recal_reserve(RecalState *s, int64 extra, MemoryContext cxt)
-{
-	int64		need = s->n + extra;
-	int64		most = (int64) (MaxAllocHugeSize / sizeof(RecalRow));
-	int64		cap;
-
-	if (need <= s->cap)
-		return;
-	if (need > most)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many rows for pmed.recalibrate")));
-	cap = Max(Max(s->cap * 2, 1024), need);
-	cap = Min(cap, most);
-	if (s->rows == NULL)
-		s->rows = MemoryContextAllocHuge(cxt, cap * sizeof(RecalRow));
-	else
-		s->rows = repalloc_huge(s->rows, cap * sizeof(RecalRow));
-	s->cap = cap;
-}
 
 static bool
 options_equal(Jsonb *a, Jsonb *b)
@@ -88,7 +37,7 @@ options_equal(Jsonb *a, Jsonb *b)
 }
 
 static void
-parse_options(RecalState *s, Jsonb *options)
+parse_options(MetricState *s, Jsonb *options)
 {
 	const char *method;
 
@@ -123,22 +72,31 @@ require_binary(const PmedModel *m, const PmedFamily *family)
 static Datum
 recal_transfn(FunctionCallInfo fcinfo, bool by_score)
 {
-	MemoryContext aggcontext = recal_context(fcinfo);
-	RecalState *s = PG_ARGISNULL(0) ? NULL : (RecalState *) PG_GETARG_POINTER(0);
+	MetricState *s = ms_transition(fcinfo, by_score ? MS_RECAL_SCORE : MS_RECAL_FEATURES);
 	Jsonb	   *options = (PG_NARGS() > 4 && !PG_ARGISNULL(4)) ? PG_GETARG_JSONB_P(4) : NULL;
 	const PmedModel *m;
 	const PmedFamily *family;
 	double		p;
 
-	if (s == NULL)
+	if (!s->options_known)
 	{
-		s = MemoryContextAllocZero(aggcontext, sizeof(RecalState));
+		int32		method = s->method;
+		int32		max_steps = s->max_steps;
+		bool		configured = s->configured;
+
 		parse_options(s, options);
+		/* a state that arrived flat knows the parsed options only */
+		if (configured && (method != s->method || max_steps != s->max_steps))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("pmed.recalibrate options must be the same for every row")));
 		if (options != NULL)
 		{
-			s->options = MemoryContextAlloc(aggcontext, VARSIZE(options));
+			s->options = MemoryContextAlloc(MS_CXT(s), VARSIZE(options));
 			memcpy(s->options, options, VARSIZE(options));
 		}
+		s->configured = true;
+		s->options_known = true;
 	}
 	else if (!options_equal(s->options, options))
 		ereport(ERROR,
@@ -148,7 +106,7 @@ recal_transfn(FunctionCallInfo fcinfo, bool by_score)
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 	{
 		s->skipped++;
-		PG_RETURN_POINTER(s);
+		MS_RETURN(s);
 	}
 	m = pmed_cached_model(fcinfo, 1);
 	if (s->model == NULL)
@@ -162,7 +120,7 @@ recal_transfn(FunctionCallInfo fcinfo, bool by_score)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("this model is already recalibrated: its scores are not the model's own probabilities"),
 					 errhint("Pass the features instead of the scores: the new recalibration replaces the old one.")));
-		s->model = MemoryContextAlloc(aggcontext, VARSIZE_ANY_EXHDR(raw) + VARHDRSZ);
+		s->model = MemoryContextAlloc(MS_CXT(s), VARSIZE_ANY_EXHDR(raw) + VARHDRSZ);
 		SET_VARSIZE(s->model, VARSIZE_ANY_EXHDR(raw) + VARHDRSZ);
 		memcpy(VARDATA(s->model), VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw));
 		s->model_crc = m->crc;
@@ -198,11 +156,8 @@ recal_transfn(FunctionCallInfo fcinfo, bool by_score)
 		if (!(p >= 0.0 && p <= 1.0))
 			p = p < 0.0 ? 0.0 : (p > 1.0 ? 1.0 : p);
 	}
-	recal_reserve(s, 1, aggcontext);
-	s->rows[s->n].p = p;
-	s->rows[s->n].y = PG_GETARG_BOOL(3) ? 1 : 0;
-	s->n++;
-	PG_RETURN_POINTER(s);
+	ms_add_score(s, p, PG_GETARG_BOOL(3));
+	MS_RETURN(s);
 }
 
 PG_FUNCTION_INFO_V1(recal_features_transfn);
@@ -223,196 +178,53 @@ PG_FUNCTION_INFO_V1(recal_combine);
 Datum
 recal_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = recal_context(fcinfo);
-	RecalState *a = PG_ARGISNULL(0) ? NULL : (RecalState *) PG_GETARG_POINTER(0);
-	RecalState *b = PG_ARGISNULL(1) ? NULL : (RecalState *) PG_GETARG_POINTER(1);
-	MemoryContext old;
-
-	if (b == NULL)
-		PG_RETURN_POINTER(a);
-	old = MemoryContextSwitchTo(aggcontext);
-	if (a == NULL)
-	{
-		a = palloc0(sizeof(RecalState));
-		a->method = b->method;
-		a->max_steps = b->max_steps;
-		if (b->options)
-		{
-			a->options = palloc(VARSIZE(b->options));
-			memcpy(a->options, b->options, VARSIZE(b->options));
-		}
-	}
-	else if (a->method != b->method || a->max_steps != b->max_steps ||
-			 !options_equal(a->options, b->options))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("pmed.recalibrate options must be the same for every row")));
-	if (b->model != NULL)
-	{
-		if (a->model == NULL)
-		{
-			a->model = palloc(VARSIZE(b->model));
-			memcpy(a->model, b->model, VARSIZE(b->model));
-			a->model_crc = b->model_crc;
-			a->model_size = b->model_size;
-		}
-		else if (VARSIZE(a->model) != VARSIZE(b->model) ||
-				 memcmp(a->model, b->model, VARSIZE(a->model)) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("pmed.recalibrate needs the same model in every row")));
-	}
-	recal_reserve(a, b->n, aggcontext);
-	if (b->n > 0)
-		memcpy(a->rows + a->n, b->rows, b->n * sizeof(RecalRow));
-	a->n += b->n;
-	a->skipped += b->skipped;
-	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(a);
-}
-
-PG_FUNCTION_INFO_V1(recal_serialize);
-Datum
-recal_serialize(PG_FUNCTION_ARGS)
-{
-	RecalState *s = (RecalState *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendint32(&buf, s->method);
-	pq_sendint32(&buf, s->max_steps);
-	pq_sendint64(&buf, s->skipped);
-	pq_sendint32(&buf, s->options ? VARSIZE(s->options) : 0);
-	if (s->options)
-		pq_sendbytes(&buf, (const char *) s->options, VARSIZE(s->options));
-	pq_sendint32(&buf, s->model ? VARSIZE(s->model) - VARHDRSZ : 0);
-	if (s->model)
-	{
-		pq_sendbytes(&buf, VARDATA(s->model), VARSIZE(s->model) - VARHDRSZ);
-		pq_sendint32(&buf, s->model_crc);
-		pq_sendint64(&buf, (int64) s->model_size);
-	}
-	pq_sendint64(&buf, s->n);
-	for (int64 i = 0; i < s->n; i++)
-	{
-		pq_sendfloat8(&buf, s->rows[i].p);
-		pq_sendbyte(&buf, s->rows[i].y);
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
-static void
-bad_state(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("invalid pmed.recalibrate state")));
-}
-
-PG_FUNCTION_INFO_V1(recal_deserialize);
-Datum
-recal_deserialize(PG_FUNCTION_ARGS)
-{
-	bytea	   *raw = PG_GETARG_BYTEA_PP(0);
-	StringInfoData buf;
-	RecalState *s = palloc0(sizeof(RecalState));
-	int32		len;
-
-	recal_context(fcinfo);
-	buf.data = VARDATA_ANY(raw);
-	buf.len = VARSIZE_ANY_EXHDR(raw);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
-	if (buf.len < 24)
-		bad_state();
-	s->method = pq_getmsgint(&buf, 4);
-	s->max_steps = pq_getmsgint(&buf, 4);
-	s->skipped = pq_getmsgint64(&buf);
-	if ((s->method != PMED_RECAL_PLATT && s->method != PMED_RECAL_ISOTONIC) ||
-		s->max_steps < 1 || s->max_steps > PMED_RECAL_MAX_KNOTS || s->skipped < 0)
-		bad_state();
-	len = pq_getmsgint(&buf, 4);
-	if (len < 0 || len > buf.len - buf.cursor)
-		bad_state();
-	if (len > 0)
-	{
-		if (len < VARHDRSZ)
-			bad_state();
-		s->options = palloc(len);
-		memcpy(s->options, pq_getmsgbytes(&buf, len), len);
-		if (VARSIZE(s->options) != len)
-			bad_state();
-	}
-	len = pq_getmsgint(&buf, 4);
-	if (len < 0 || len > buf.len - buf.cursor)
-		bad_state();
-	if (len > 0)
-	{
-		s->model = palloc(len + VARHDRSZ);
-		SET_VARSIZE(s->model, len + VARHDRSZ);
-		memcpy(VARDATA(s->model), pq_getmsgbytes(&buf, len), len);
-		s->model_crc = pq_getmsgint(&buf, 4);
-		s->model_size = (Size) pq_getmsgint64(&buf);
-	}
-	s->n = pq_getmsgint64(&buf);
-	if (s->n < 0 || s->n > (buf.len - buf.cursor) / 9)
-		bad_state();
-	s->cap = s->n;
-	s->rows = s->n > 0 ? palloc_extended(s->n * sizeof(RecalRow), MCXT_ALLOC_HUGE) : NULL;
-	for (int64 i = 0; i < s->n; i++)
-	{
-		s->rows[i].p = pq_getmsgfloat8(&buf);
-		s->rows[i].y = pq_getmsgbyte(&buf);
-		if (!(s->rows[i].p >= 0.0 && s->rows[i].p <= 1.0) || s->rows[i].y > 1)
-			bad_state();
-	}
-	pq_getmsgend(&buf);
-	PG_RETURN_POINTER(s);
-}
-
-static int
-row_cmp(const void *a, const void *b)
-{
-	const RecalRow *x = a,
-			   *y = b;
-
-	if (x->p != y->p)
-		return x->p < y->p ? -1 : 1;
-	return (int) x->y - (int) y->y;
+	return ms_combine(fcinfo);
 }
 
 PG_FUNCTION_INFO_V1(recal_final);
 Datum
 recal_final(PG_FUNCTION_ARGS)
 {
-	RecalState *s = PG_ARGISNULL(0) ? NULL : (RecalState *) PG_GETARG_POINTER(0);
+	static const int kinds[] = {MS_RECAL_FEATURES, MS_RECAL_SCORE};
+	MetricState *s = ms_final_arg(fcinfo, 0, kinds, 2, "pmed.recalibrate");
 	PmedRecalibration r;
 	PmedError	err = {0};
 	PmedWriter	out;
-	RecalRow   *rows;
+	int64		n;
+	int64		k = 0;
 	double	   *p;
 	uint8	   *y;
 
 	if (s == NULL || s->model == NULL)
 		PG_RETURN_NULL();
-	/* the state may come from a deserializer: decode the model through every check */
+	/* the state may come from outside: decode the model through every check */
 	{
 		PmedModel  *m = pmed_decode_model(s->model);
 
 		require_binary(m, pmed_family_for_kind(m->kind));
 	}
-	rows = palloc_extended(Max(s->n, 1) * sizeof(RecalRow), MCXT_ALLOC_HUGE);
-	memcpy(rows, s->rows, s->n * sizeof(RecalRow));
-	pmed_sort(rows, s->n, sizeof(RecalRow), row_cmp);
-	CHECK_FOR_INTERRUPTS();
-	p = palloc_extended(Max(s->n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	y = palloc_extended(Max(s->n, 1), MCXT_ALLOC_HUGE);
-	for (int64 i = 0; i < s->n; i++)
+	/* rows sorted by (probability, outcome): each distinct probability's
+	 * negatives, then its positives */
+	ms_compact(s);
+	n = s->total_pos + s->total_neg;
+	p = palloc_extended(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	y = palloc_extended(Max(n, 1), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < s->n_runs; i++)
 	{
-		p[i] = rows[i].p;
-		y[i] = rows[i].y;
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (uint64 c = 0; c < s->runs[i].neg; c++)
+		{
+			p[k] = s->runs[i].score;
+			y[k++] = 0;
+		}
+		for (uint64 c = 0; c < s->runs[i].pos; c++)
+		{
+			p[k] = s->runs[i].score;
+			y[k++] = 1;
+		}
 	}
-	if (pmed_recal_fit(s->method, s->n, p, y, (uint32) s->max_steps, &r, &err) != PMED_OK)
+	if (pmed_recal_fit(s->method, n, p, y, (uint32) s->max_steps, &r, &err) != PMED_OK)
 		pmed_report(&err);
 	r.recalibrated_at = (int64) GetCurrentTimestamp() +
 		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;

@@ -2,11 +2,60 @@
 -- Evaluation metrics and splitting (src/metrics.c, src/fold.c)
 --
 -- Every metric aggregate skips rows with a NULL input and returns NULL when
--- no row is left.  Support functions of the aggregates take internal (not
--- callable from SQL); like PostgreSQL's own (array_agg_transfn, numeric_avg_
--- serialize) they are IMMUTABLE PARALLEL SAFE, and the transition and combine
--- functions are not STRICT (internal states).
+-- no row is left.  The transition type of every metric, evaluation, curve,
+-- threshold and recalibration aggregate is pmed.metric_state (defined
+-- here): a non-pseudo type, so Citus can run them as worker partial
+-- aggregates plus a coordinator combine.  Its states hold statistics, not
+-- rows, wherever that is exact (README, "Metric aggregates").  Support
+-- functions are IMMUTABLE PARALLEL SAFE; transition and combine functions
+-- are not STRICT (they create the state and skip NULL rows).
 -- ---------------------------------------------------------------------------
+
+-- ---- pmed.metric_state (src/metric_state.c) --------------------------------
+
+CREATE TYPE pmed.metric_state;
+
+CREATE FUNCTION pmed.metric_state_in(cstring)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metric_state_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.metric_state_in(cstring) IS
+'input function of pmed.metric_state: canonical base64 of the flat state; validates every byte (22P02 for bad text, XX001 for a damaged state)';
+
+CREATE FUNCTION pmed.metric_state_out(pmed.metric_state)
+RETURNS cstring AS 'MODULE_PATHNAME', 'metric_state_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.metric_state_out(pmed.metric_state) IS
+'output function of pmed.metric_state: canonical base64 of the flat state (what Citus ships from a worker)';
+
+CREATE FUNCTION pmed.metric_state_recv(internal)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metric_state_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.metric_state_recv(internal) IS
+'binary input function of pmed.metric_state: validates every byte';
+
+CREATE FUNCTION pmed.metric_state_send(pmed.metric_state)
+RETURNS bytea AS 'MODULE_PATHNAME', 'metric_state_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.metric_state_send(pmed.metric_state) IS
+'binary output function of pmed.metric_state: the flat state';
+
+CREATE TYPE pmed.metric_state (
+	INPUT = pmed.metric_state_in,
+	OUTPUT = pmed.metric_state_out,
+	RECEIVE = pmed.metric_state_recv,
+	SEND = pmed.metric_state_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = int4,
+	STORAGE = extended
+);
+COMMENT ON TYPE pmed.metric_state IS
+'partial state of the metric, evaluation, curve, threshold and recalibration aggregates: counts, exact sums and per-score class counts (rows only for auc_compare); text form canonical base64, every byte validated on input';
+
+CREATE FUNCTION pmed.metric_state_info(state pmed.metric_state)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'metric_state_info'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.metric_state_info(pmed.metric_state) IS
+'what a partial metric state holds: {"kind", "bytes" (flat size), and its counts: "rows", or "labels" and "pairs", or "positives", "negatives" and "distinct_scores"}';
 
 -- ---- fold -----------------------------------------------------------------
 
@@ -17,51 +66,37 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.fold(anyelement, int, int) IS
 'deterministic fold in [0, folds) from a portable hash of the key''s value (integers as int64, text as its bytes, other types as their binary send form); same key, folds and seed give the same fold on every platform';
 
--- ---- auc / pr_auc: the state keeps every score --------------------------
+-- ---- auc / pr_auc: the state counts positives and negatives per score ------
 
-CREATE FUNCTION pmed.metrics_score_transfn(internal, float8, boolean)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_score_transfn'
+CREATE FUNCTION pmed.metrics_score_transfn(pmed.metric_state, float8, boolean)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_score_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_score_transfn(internal, float8, boolean) IS
-'transition function of pmed.auc and pmed.pr_auc (internal)';
+COMMENT ON FUNCTION pmed.metrics_score_transfn(pmed.metric_state, float8, boolean) IS
+'transition function of pmed.auc and pmed.pr_auc (pmed.metric_state)';
 
-CREATE FUNCTION pmed.metrics_score_combine(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_score_combine'
+CREATE FUNCTION pmed.metrics_score_combine(pmed.metric_state, pmed.metric_state)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_score_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_score_combine(internal, internal) IS
-'combine function of pmed.auc and pmed.pr_auc (internal)';
+COMMENT ON FUNCTION pmed.metrics_score_combine(pmed.metric_state, pmed.metric_state) IS
+'combine function of pmed.auc and pmed.pr_auc (pmed.metric_state)';
 
-CREATE FUNCTION pmed.metrics_score_serialize(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'metrics_score_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_score_serialize(internal) IS
-'serialize function of pmed.auc and pmed.pr_auc (internal)';
-
-CREATE FUNCTION pmed.metrics_score_deserialize(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_score_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_score_deserialize(bytea, internal) IS
-'deserialize function of pmed.auc and pmed.pr_auc (internal; validates every byte)';
-
-CREATE FUNCTION pmed.metrics_auc_final(internal)
+CREATE FUNCTION pmed.metrics_auc_final(pmed.metric_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'metrics_auc_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_auc_final(internal) IS
-'final function of pmed.auc (internal)';
+COMMENT ON FUNCTION pmed.metrics_auc_final(pmed.metric_state) IS
+'final function of pmed.auc (pmed.metric_state)';
 
-CREATE FUNCTION pmed.metrics_pr_auc_final(internal)
+CREATE FUNCTION pmed.metrics_pr_auc_final(pmed.metric_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'metrics_pr_auc_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_pr_auc_final(internal) IS
-'final function of pmed.pr_auc (internal)';
+COMMENT ON FUNCTION pmed.metrics_pr_auc_final(pmed.metric_state) IS
+'final function of pmed.pr_auc (pmed.metric_state)';
 
 CREATE AGGREGATE pmed.auc(score float8, positive boolean) (
 	SFUNC = pmed.metrics_score_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.metrics_auc_final,
 	COMBINEFUNC = pmed.metrics_score_combine,
-	SERIALFUNC = pmed.metrics_score_serialize,
-	DESERIALFUNC = pmed.metrics_score_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.auc(float8, boolean) IS
@@ -69,11 +104,9 @@ COMMENT ON AGGREGATE pmed.auc(float8, boolean) IS
 
 CREATE AGGREGATE pmed.pr_auc(score float8, positive boolean) (
 	SFUNC = pmed.metrics_score_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.metrics_pr_auc_final,
 	COMBINEFUNC = pmed.metrics_score_combine,
-	SERIALFUNC = pmed.metrics_score_serialize,
-	DESERIALFUNC = pmed.metrics_score_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.pr_auc(float8, boolean) IS
@@ -81,43 +114,29 @@ COMMENT ON AGGREGATE pmed.pr_auc(float8, boolean) IS
 
 -- ---- accuracy -------------------------------------------------------------
 
-CREATE FUNCTION pmed.metrics_accuracy_transfn(internal, text, text)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_accuracy_transfn'
+CREATE FUNCTION pmed.metrics_accuracy_transfn(pmed.metric_state, text, text)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_accuracy_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_accuracy_transfn(internal, text, text) IS
-'transition function of pmed.accuracy (internal)';
+COMMENT ON FUNCTION pmed.metrics_accuracy_transfn(pmed.metric_state, text, text) IS
+'transition function of pmed.accuracy (pmed.metric_state)';
 
-CREATE FUNCTION pmed.metrics_accuracy_combine(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_accuracy_combine'
+CREATE FUNCTION pmed.metrics_accuracy_combine(pmed.metric_state, pmed.metric_state)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_accuracy_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_accuracy_combine(internal, internal) IS
-'combine function of pmed.accuracy (internal)';
+COMMENT ON FUNCTION pmed.metrics_accuracy_combine(pmed.metric_state, pmed.metric_state) IS
+'combine function of pmed.accuracy (pmed.metric_state)';
 
-CREATE FUNCTION pmed.metrics_accuracy_serialize(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'metrics_accuracy_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_accuracy_serialize(internal) IS
-'serialize function of pmed.accuracy (internal)';
-
-CREATE FUNCTION pmed.metrics_accuracy_deserialize(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_accuracy_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_accuracy_deserialize(bytea, internal) IS
-'deserialize function of pmed.accuracy (internal; validates every byte)';
-
-CREATE FUNCTION pmed.metrics_accuracy_final(internal)
+CREATE FUNCTION pmed.metrics_accuracy_final(pmed.metric_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'metrics_accuracy_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_accuracy_final(internal) IS
-'final function of pmed.accuracy (internal)';
+COMMENT ON FUNCTION pmed.metrics_accuracy_final(pmed.metric_state) IS
+'final function of pmed.accuracy (pmed.metric_state)';
 
 CREATE AGGREGATE pmed.accuracy(predicted text, actual text) (
 	SFUNC = pmed.metrics_accuracy_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.metrics_accuracy_final,
 	COMBINEFUNC = pmed.metrics_accuracy_combine,
-	SERIALFUNC = pmed.metrics_accuracy_serialize,
-	DESERIALFUNC = pmed.metrics_accuracy_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.accuracy(text, text) IS
@@ -125,105 +144,77 @@ COMMENT ON AGGREGATE pmed.accuracy(text, text) IS
 
 -- ---- confusion_matrix -----------------------------------------------------
 
-CREATE FUNCTION pmed.metrics_confusion_transfn(internal, text, text)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_confusion_transfn'
+CREATE FUNCTION pmed.metrics_confusion_transfn(pmed.metric_state, text, text)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_confusion_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_confusion_transfn(internal, text, text) IS
-'transition function of pmed.confusion_matrix (internal)';
+COMMENT ON FUNCTION pmed.metrics_confusion_transfn(pmed.metric_state, text, text) IS
+'transition function of pmed.confusion_matrix (pmed.metric_state)';
 
-CREATE FUNCTION pmed.metrics_confusion_combine(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_confusion_combine'
+CREATE FUNCTION pmed.metrics_confusion_combine(pmed.metric_state, pmed.metric_state)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_confusion_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_confusion_combine(internal, internal) IS
-'combine function of pmed.confusion_matrix (internal)';
+COMMENT ON FUNCTION pmed.metrics_confusion_combine(pmed.metric_state, pmed.metric_state) IS
+'combine function of pmed.confusion_matrix (pmed.metric_state)';
 
-CREATE FUNCTION pmed.metrics_confusion_serialize(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'metrics_confusion_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_confusion_serialize(internal) IS
-'serialize function of pmed.confusion_matrix (internal)';
-
-CREATE FUNCTION pmed.metrics_confusion_deserialize(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_confusion_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_confusion_deserialize(bytea, internal) IS
-'deserialize function of pmed.confusion_matrix (internal; validates every byte)';
-
-CREATE FUNCTION pmed.metrics_confusion_final(internal)
+CREATE FUNCTION pmed.metrics_confusion_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'metrics_confusion_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_confusion_final(internal) IS
-'final function of pmed.confusion_matrix (internal)';
+COMMENT ON FUNCTION pmed.metrics_confusion_final(pmed.metric_state) IS
+'final function of pmed.confusion_matrix (pmed.metric_state)';
 
 CREATE AGGREGATE pmed.confusion_matrix(predicted text, actual text) (
 	SFUNC = pmed.metrics_confusion_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.metrics_confusion_final,
 	COMBINEFUNC = pmed.metrics_confusion_combine,
-	SERIALFUNC = pmed.metrics_confusion_serialize,
-	DESERIALFUNC = pmed.metrics_confusion_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.confusion_matrix(text, text) IS
 '{"labels": [every label seen, sorted byte-wise], "matrix": [[count]]} with rows = actual label, columns = predicted label; NULL rows skipped; at most 1000 distinct labels';
 
--- ---- rmse / log_loss / brier: compensated sums ----------------------------
+-- ---- rmse / log_loss / brier: exact sums ----------------------------------
 
-CREATE FUNCTION pmed.metrics_rmse_transfn(internal, float8, float8)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_rmse_transfn'
+CREATE FUNCTION pmed.metrics_rmse_transfn(pmed.metric_state, float8, float8)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_rmse_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_rmse_transfn(internal, float8, float8) IS
-'transition function of pmed.rmse (internal)';
+COMMENT ON FUNCTION pmed.metrics_rmse_transfn(pmed.metric_state, float8, float8) IS
+'transition function of pmed.rmse (pmed.metric_state)';
 
-CREATE FUNCTION pmed.metrics_log_loss_transfn(internal, float8, boolean)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_log_loss_transfn'
+CREATE FUNCTION pmed.metrics_log_loss_transfn(pmed.metric_state, float8, boolean)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_log_loss_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_log_loss_transfn(internal, float8, boolean) IS
-'transition function of pmed.log_loss (internal)';
+COMMENT ON FUNCTION pmed.metrics_log_loss_transfn(pmed.metric_state, float8, boolean) IS
+'transition function of pmed.log_loss (pmed.metric_state)';
 
-CREATE FUNCTION pmed.metrics_brier_transfn(internal, float8, boolean)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_brier_transfn'
+CREATE FUNCTION pmed.metrics_brier_transfn(pmed.metric_state, float8, boolean)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_brier_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_brier_transfn(internal, float8, boolean) IS
-'transition function of pmed.brier (internal)';
+COMMENT ON FUNCTION pmed.metrics_brier_transfn(pmed.metric_state, float8, boolean) IS
+'transition function of pmed.brier (pmed.metric_state)';
 
-CREATE FUNCTION pmed.metrics_sum_combine(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_sum_combine'
+CREATE FUNCTION pmed.metrics_sum_combine(pmed.metric_state, pmed.metric_state)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_sum_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_sum_combine(internal, internal) IS
-'combine function of pmed.rmse, pmed.log_loss and pmed.brier (internal)';
+COMMENT ON FUNCTION pmed.metrics_sum_combine(pmed.metric_state, pmed.metric_state) IS
+'combine function of pmed.rmse, pmed.log_loss and pmed.brier (pmed.metric_state)';
 
-CREATE FUNCTION pmed.metrics_sum_serialize(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'metrics_sum_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_sum_serialize(internal) IS
-'serialize function of pmed.rmse, pmed.log_loss and pmed.brier (internal)';
-
-CREATE FUNCTION pmed.metrics_sum_deserialize(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_sum_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_sum_deserialize(bytea, internal) IS
-'deserialize function of pmed.rmse, pmed.log_loss and pmed.brier (internal; validates every byte)';
-
-CREATE FUNCTION pmed.metrics_rmse_final(internal)
+CREATE FUNCTION pmed.metrics_rmse_final(pmed.metric_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'metrics_rmse_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_rmse_final(internal) IS
-'final function of pmed.rmse (internal)';
+COMMENT ON FUNCTION pmed.metrics_rmse_final(pmed.metric_state) IS
+'final function of pmed.rmse (pmed.metric_state)';
 
-CREATE FUNCTION pmed.metrics_mean_final(internal)
+CREATE FUNCTION pmed.metrics_mean_final(pmed.metric_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'metrics_mean_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_mean_final(internal) IS
-'final function of pmed.log_loss and pmed.brier (internal)';
+COMMENT ON FUNCTION pmed.metrics_mean_final(pmed.metric_state) IS
+'final function of pmed.log_loss and pmed.brier (pmed.metric_state)';
 
 CREATE AGGREGATE pmed.rmse(predicted float8, actual float8) (
 	SFUNC = pmed.metrics_rmse_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.metrics_rmse_final,
 	COMBINEFUNC = pmed.metrics_sum_combine,
-	SERIALFUNC = pmed.metrics_sum_serialize,
-	DESERIALFUNC = pmed.metrics_sum_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.rmse(float8, float8) IS
@@ -231,11 +222,9 @@ COMMENT ON AGGREGATE pmed.rmse(float8, float8) IS
 
 CREATE AGGREGATE pmed.log_loss(p float8, positive boolean) (
 	SFUNC = pmed.metrics_log_loss_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.metrics_mean_final,
 	COMBINEFUNC = pmed.metrics_sum_combine,
-	SERIALFUNC = pmed.metrics_sum_serialize,
-	DESERIALFUNC = pmed.metrics_sum_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.log_loss(float8, boolean) IS
@@ -243,11 +232,9 @@ COMMENT ON AGGREGATE pmed.log_loss(float8, boolean) IS
 
 CREATE AGGREGATE pmed.brier(p float8, positive boolean) (
 	SFUNC = pmed.metrics_brier_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.metrics_mean_final,
 	COMBINEFUNC = pmed.metrics_sum_combine,
-	SERIALFUNC = pmed.metrics_sum_serialize,
-	DESERIALFUNC = pmed.metrics_sum_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.brier(float8, boolean) IS

@@ -5,128 +5,115 @@
 -- calibration curves as jsonb arrays with set-returning functions that turn
 -- them into rows.
 --
--- Every aggregate keeps its rows (one state type for all of them): rows
--- with a NULL in any argument are skipped; a constant argument (level,
--- threshold, target, max_points, bins) must be the same in every row.
--- Parallel safe: combine, serialize and deserialize; the final functions
--- sort the rows first, so serial and parallel plans give the same bits.
+-- Transition type pmed.metric_state: per distinct score, the counts of
+-- positive and negative rows (auc_compare: its rows); rows with a NULL in
+-- any argument are skipped; a constant argument (level, threshold, target,
+-- max_points, bins) must be the same in every row.  Parallel safe and
+-- pushed down by Citus (combine function); the final functions read the
+-- counts in score order, so every plan gives the same bits.
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION pmed.eval_score_transfn(internal, float8, boolean)
-RETURNS internal AS 'MODULE_PATHNAME', 'eval_score_transfn'
+CREATE FUNCTION pmed.eval_score_transfn(pmed.metric_state, float8, boolean)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'eval_score_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_score_transfn(internal, float8, boolean) IS
-'transition function of the evaluation aggregates (internal)';
+COMMENT ON FUNCTION pmed.eval_score_transfn(pmed.metric_state, float8, boolean) IS
+'transition function of the evaluation aggregates (pmed.metric_state)';
 
-CREATE FUNCTION pmed.eval_score_param_transfn(internal, float8, boolean, float8)
-RETURNS internal AS 'MODULE_PATHNAME', 'eval_score_param_transfn'
+CREATE FUNCTION pmed.eval_score_param_transfn(pmed.metric_state, float8, boolean, float8)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'eval_score_param_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_score_param_transfn(internal, float8, boolean, float8) IS
-'transition function of the evaluation aggregates (internal)';
+COMMENT ON FUNCTION pmed.eval_score_param_transfn(pmed.metric_state, float8, boolean, float8) IS
+'transition function of the evaluation aggregates (pmed.metric_state)';
 
-CREATE FUNCTION pmed.eval_score_int_transfn(internal, float8, boolean, integer)
-RETURNS internal AS 'MODULE_PATHNAME', 'eval_score_int_transfn'
+CREATE FUNCTION pmed.eval_score_int_transfn(pmed.metric_state, float8, boolean, integer)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'eval_score_int_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_score_int_transfn(internal, float8, boolean, integer) IS
-'transition function of the evaluation aggregates (internal)';
+COMMENT ON FUNCTION pmed.eval_score_int_transfn(pmed.metric_state, float8, boolean, integer) IS
+'transition function of the evaluation aggregates (pmed.metric_state)';
 
-CREATE FUNCTION pmed.eval_prob_transfn(internal, float8, boolean)
-RETURNS internal AS 'MODULE_PATHNAME', 'eval_prob_transfn'
+CREATE FUNCTION pmed.eval_prob_transfn(pmed.metric_state, float8, boolean)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'eval_prob_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_prob_transfn(internal, float8, boolean) IS
-'transition function of the evaluation aggregates (internal)';
+COMMENT ON FUNCTION pmed.eval_prob_transfn(pmed.metric_state, float8, boolean) IS
+'transition function of the evaluation aggregates (pmed.metric_state)';
 
-CREATE FUNCTION pmed.eval_prob_int_transfn(internal, float8, boolean, integer)
-RETURNS internal AS 'MODULE_PATHNAME', 'eval_prob_int_transfn'
+CREATE FUNCTION pmed.eval_prob_int_transfn(pmed.metric_state, float8, boolean, integer)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'eval_prob_int_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_prob_int_transfn(internal, float8, boolean, integer) IS
-'transition function of the evaluation aggregates (internal)';
+COMMENT ON FUNCTION pmed.eval_prob_int_transfn(pmed.metric_state, float8, boolean, integer) IS
+'transition function of the evaluation aggregates (pmed.metric_state)';
 
-CREATE FUNCTION pmed.eval_pair_transfn(internal, float8, float8, boolean)
-RETURNS internal AS 'MODULE_PATHNAME', 'eval_pair_transfn'
+CREATE FUNCTION pmed.eval_pair_transfn(pmed.metric_state, float8, float8, boolean)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'eval_pair_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_pair_transfn(internal, float8, float8, boolean) IS
-'transition function of the evaluation aggregates (internal)';
+COMMENT ON FUNCTION pmed.eval_pair_transfn(pmed.metric_state, float8, float8, boolean) IS
+'transition function of the evaluation aggregates (pmed.metric_state)';
 
-CREATE FUNCTION pmed.eval_combine(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'eval_combine'
+CREATE FUNCTION pmed.eval_combine(pmed.metric_state, pmed.metric_state)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'eval_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_combine(internal, internal) IS
-'combine function of the evaluation aggregates (internal)';
+COMMENT ON FUNCTION pmed.eval_combine(pmed.metric_state, pmed.metric_state) IS
+'combine function of the evaluation aggregates (pmed.metric_state)';
 
-CREATE FUNCTION pmed.eval_serialize(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'eval_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_serialize(internal) IS
-'serialize function of the evaluation aggregates (internal)';
-
-CREATE FUNCTION pmed.eval_deserialize(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'eval_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_deserialize(bytea, internal) IS
-'deserialize function of the evaluation aggregates (internal; validates every byte)';
-
-CREATE FUNCTION pmed.eval_auc_ci_final(internal)
+CREATE FUNCTION pmed.eval_auc_ci_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_auc_ci_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_auc_ci_final(internal) IS
-'final function of pmed.auc_ci (internal)';
+COMMENT ON FUNCTION pmed.eval_auc_ci_final(pmed.metric_state) IS
+'final function of pmed.auc_ci (pmed.metric_state)';
 
-CREATE FUNCTION pmed.eval_auc_compare_final(internal)
+CREATE FUNCTION pmed.eval_auc_compare_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_auc_compare_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_auc_compare_final(internal) IS
-'final function of pmed.auc_compare (internal)';
+COMMENT ON FUNCTION pmed.eval_auc_compare_final(pmed.metric_state) IS
+'final function of pmed.auc_compare (pmed.metric_state)';
 
-CREATE FUNCTION pmed.eval_calibration_curve_final(internal)
+CREATE FUNCTION pmed.eval_calibration_curve_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_calibration_curve_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_calibration_curve_final(internal) IS
-'final function of pmed.calibration_curve (internal)';
+COMMENT ON FUNCTION pmed.eval_calibration_curve_final(pmed.metric_state) IS
+'final function of pmed.calibration_curve (pmed.metric_state)';
 
-CREATE FUNCTION pmed.eval_calibration_final(internal)
+CREATE FUNCTION pmed.eval_calibration_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_calibration_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_calibration_final(internal) IS
-'final function of pmed.calibration (internal)';
+COMMENT ON FUNCTION pmed.eval_calibration_final(pmed.metric_state) IS
+'final function of pmed.calibration (pmed.metric_state)';
 
-CREATE FUNCTION pmed.eval_pr_curve_final(internal)
+CREATE FUNCTION pmed.eval_pr_curve_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_pr_curve_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_pr_curve_final(internal) IS
-'final function of pmed.pr_curve (internal)';
+COMMENT ON FUNCTION pmed.eval_pr_curve_final(pmed.metric_state) IS
+'final function of pmed.pr_curve (pmed.metric_state)';
 
-CREATE FUNCTION pmed.eval_roc_curve_final(internal)
+CREATE FUNCTION pmed.eval_roc_curve_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_roc_curve_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_roc_curve_final(internal) IS
-'final function of pmed.roc_curve (internal)';
+COMMENT ON FUNCTION pmed.eval_roc_curve_final(pmed.metric_state) IS
+'final function of pmed.roc_curve (pmed.metric_state)';
 
-CREATE FUNCTION pmed.eval_threshold_for_final(internal)
+CREATE FUNCTION pmed.eval_threshold_for_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_threshold_for_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_threshold_for_final(internal) IS
-'final function of pmed.threshold_for (internal)';
+COMMENT ON FUNCTION pmed.eval_threshold_for_final(pmed.metric_state) IS
+'final function of pmed.threshold_for (pmed.metric_state)';
 
-CREATE FUNCTION pmed.eval_threshold_for_specificity_final(internal)
+CREATE FUNCTION pmed.eval_threshold_for_specificity_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_threshold_for_specificity_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_threshold_for_specificity_final(internal) IS
-'final function of pmed.threshold_for_specificity (internal)';
+COMMENT ON FUNCTION pmed.eval_threshold_for_specificity_final(pmed.metric_state) IS
+'final function of pmed.threshold_for_specificity (pmed.metric_state)';
 
-CREATE FUNCTION pmed.eval_threshold_metrics_final(internal)
+CREATE FUNCTION pmed.eval_threshold_metrics_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_threshold_metrics_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_threshold_metrics_final(internal) IS
-'final function of pmed.threshold_metrics (internal)';
+COMMENT ON FUNCTION pmed.eval_threshold_metrics_final(pmed.metric_state) IS
+'final function of pmed.threshold_metrics (pmed.metric_state)';
 
 CREATE AGGREGATE pmed.auc_ci(score float8, positive boolean) (
 	SFUNC = pmed.eval_score_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_auc_ci_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.auc_ci(float8, boolean) IS
@@ -134,11 +121,9 @@ COMMENT ON AGGREGATE pmed.auc_ci(float8, boolean) IS
 
 CREATE AGGREGATE pmed.auc_ci(score float8, positive boolean, level float8) (
 	SFUNC = pmed.eval_score_param_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_auc_ci_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.auc_ci(float8, boolean, float8) IS
@@ -146,11 +131,9 @@ COMMENT ON AGGREGATE pmed.auc_ci(float8, boolean, float8) IS
 
 CREATE AGGREGATE pmed.auc_compare(score_a float8, score_b float8, positive boolean) (
 	SFUNC = pmed.eval_pair_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_auc_compare_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.auc_compare(float8, float8, boolean) IS
@@ -158,11 +141,9 @@ COMMENT ON AGGREGATE pmed.auc_compare(float8, float8, boolean) IS
 
 CREATE AGGREGATE pmed.calibration(p float8, positive boolean) (
 	SFUNC = pmed.eval_prob_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_calibration_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.calibration(float8, boolean) IS
@@ -170,11 +151,9 @@ COMMENT ON AGGREGATE pmed.calibration(float8, boolean) IS
 
 CREATE AGGREGATE pmed.threshold_metrics(score float8, positive boolean, threshold float8) (
 	SFUNC = pmed.eval_score_param_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_threshold_metrics_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.threshold_metrics(float8, boolean, float8) IS
@@ -182,11 +161,9 @@ COMMENT ON AGGREGATE pmed.threshold_metrics(float8, boolean, float8) IS
 
 CREATE AGGREGATE pmed.threshold_for(score float8, positive boolean, target_sensitivity float8) (
 	SFUNC = pmed.eval_score_param_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_threshold_for_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.threshold_for(float8, boolean, float8) IS
@@ -194,11 +171,9 @@ COMMENT ON AGGREGATE pmed.threshold_for(float8, boolean, float8) IS
 
 CREATE AGGREGATE pmed.threshold_for_specificity(score float8, positive boolean, target_specificity float8) (
 	SFUNC = pmed.eval_score_param_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_threshold_for_specificity_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.threshold_for_specificity(float8, boolean, float8) IS
@@ -206,11 +181,9 @@ COMMENT ON AGGREGATE pmed.threshold_for_specificity(float8, boolean, float8) IS
 
 CREATE AGGREGATE pmed.roc_curve(score float8, positive boolean) (
 	SFUNC = pmed.eval_score_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_roc_curve_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.roc_curve(float8, boolean) IS
@@ -218,11 +191,9 @@ COMMENT ON AGGREGATE pmed.roc_curve(float8, boolean) IS
 
 CREATE AGGREGATE pmed.roc_curve(score float8, positive boolean, max_points int) (
 	SFUNC = pmed.eval_score_int_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_roc_curve_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.roc_curve(float8, boolean, integer) IS
@@ -230,11 +201,9 @@ COMMENT ON AGGREGATE pmed.roc_curve(float8, boolean, integer) IS
 
 CREATE AGGREGATE pmed.pr_curve(score float8, positive boolean) (
 	SFUNC = pmed.eval_score_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_pr_curve_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.pr_curve(float8, boolean) IS
@@ -242,11 +211,9 @@ COMMENT ON AGGREGATE pmed.pr_curve(float8, boolean) IS
 
 CREATE AGGREGATE pmed.pr_curve(score float8, positive boolean, max_points int) (
 	SFUNC = pmed.eval_score_int_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_pr_curve_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.pr_curve(float8, boolean, integer) IS
@@ -254,11 +221,9 @@ COMMENT ON AGGREGATE pmed.pr_curve(float8, boolean, integer) IS
 
 CREATE AGGREGATE pmed.calibration_curve(p float8, positive boolean) (
 	SFUNC = pmed.eval_prob_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_calibration_curve_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.calibration_curve(float8, boolean) IS
@@ -266,11 +231,9 @@ COMMENT ON AGGREGATE pmed.calibration_curve(float8, boolean) IS
 
 CREATE AGGREGATE pmed.calibration_curve(p float8, positive boolean, bins int) (
 	SFUNC = pmed.eval_prob_int_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_calibration_curve_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.calibration_curve(float8, boolean, integer) IS

@@ -122,9 +122,9 @@ SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.
            JOIN pg_namespace n ON n.oid = p.pronamespace
            WHERE n.nspname = 'pmed' AND p.proname IN ('auc_ci', 'auc_compare', 'calibration', 'threshold_metrics',
                  'threshold_for', 'threshold_for_specificity', 'roc_curve', 'pr_curve', 'calibration_curve')
-             AND p.proparallel = 's' AND a.aggserialfn <> 0 AND a.aggdeserialfn <> 0
+             AND p.proparallel = 's' AND a.aggtranstype = 'pmed.metric_state'::regtype
              AND NOT t.proisstrict AND NOT c.proisstrict AND obj_description(p.oid, 'pg_proc') IS NOT NULL), 13,
-          '13 evaluation aggregates: PARALLEL SAFE, combine/serialize/deserialize, non-strict transitions, COMMENT');
+          '13 evaluation aggregates: PARALLEL SAFE, combine over pmed.metric_state, non-strict transitions, COMMENT');
 
 -- errors
 SELECT throws_ok($$SELECT pmed.auc_ci(s, y, 0) FROM ev_par$$, '22023', NULL, 'level 0: 22023');

@@ -102,14 +102,15 @@ RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 RESET parallel_leader_participation;
 
--- catalog: aggregates parallel safe with combine, serialize and deserialize
+-- catalog: aggregates parallel safe with a combine function over pmed.metric_state (a
+-- non-internal state: no serialize / deserialize)
 SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
            JOIN pg_namespace n ON n.oid = p.pronamespace
            WHERE n.nspname = 'pmed'
              AND p.proname IN ('auc', 'pr_auc', 'accuracy', 'confusion_matrix', 'rmse', 'log_loss', 'brier')
-             AND p.proparallel = 's' AND a.aggcombinefn <> 0 AND a.aggserialfn <> 0
-             AND a.aggdeserialfn <> 0 AND a.aggtranstype = 'internal'::regtype), 7,
-          'seven metric aggregates: PARALLEL SAFE, combine, serialize, deserialize');
+             AND p.proparallel = 's' AND a.aggcombinefn <> 0 AND a.aggserialfn = 0
+             AND a.aggdeserialfn = 0 AND a.aggtranstype = 'pmed.metric_state'::regtype), 7,
+          'seven metric aggregates: PARALLEL SAFE, combine, STYPE pmed.metric_state');
 SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc t ON t.oid = a.aggtransfn
            JOIN pg_proc c ON c.oid = a.aggcombinefn JOIN pg_proc p ON p.oid = a.aggfnoid
            JOIN pg_namespace n ON n.oid = p.pronamespace
