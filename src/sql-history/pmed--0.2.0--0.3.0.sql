@@ -155,205 +155,188 @@ CREATE OR REPLACE AGGREGATE pmed.baseline_train_partial(float8[], anyelement, js
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.baseline_train_partial(float8[], anyelement, jsonb) IS
     'partial baseline_train state of these rows, as bytea, for pmed.train_from_partials(state)';
+CREATE TYPE pmed.metric_state;
+CREATE OR REPLACE FUNCTION pmed.metric_state_in(cstring)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metric_state_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.metric_state_in(cstring) IS
+'input function of pmed.metric_state: canonical base64 of the flat state; validates every byte (22P02 for bad text, XX001 for a damaged state)';
+CREATE OR REPLACE FUNCTION pmed.metric_state_out(pmed.metric_state)
+RETURNS cstring AS 'MODULE_PATHNAME', 'metric_state_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.metric_state_out(pmed.metric_state) IS
+'output function of pmed.metric_state: canonical base64 of the flat state (what Citus ships from a worker)';
+CREATE OR REPLACE FUNCTION pmed.metric_state_recv(internal)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metric_state_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.metric_state_recv(internal) IS
+'binary input function of pmed.metric_state: validates every byte';
+CREATE OR REPLACE FUNCTION pmed.metric_state_send(pmed.metric_state)
+RETURNS bytea AS 'MODULE_PATHNAME', 'metric_state_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.metric_state_send(pmed.metric_state) IS
+'binary output function of pmed.metric_state: the flat state';
+CREATE TYPE pmed.metric_state (
+	INPUT = pmed.metric_state_in,
+	OUTPUT = pmed.metric_state_out,
+	RECEIVE = pmed.metric_state_recv,
+	SEND = pmed.metric_state_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = int4,
+	STORAGE = extended
+);
+COMMENT ON TYPE pmed.metric_state IS
+'partial state of the metric, evaluation, curve, threshold and recalibration aggregates: counts, exact sums and per-score class counts (rows only for auc_compare); text form canonical base64, every byte validated on input';
+CREATE OR REPLACE FUNCTION pmed.metric_state_info(state pmed.metric_state)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'metric_state_info'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.metric_state_info(pmed.metric_state) IS
+'what a partial metric state holds: {"kind", "bytes" (flat size), and its counts: "rows", or "labels" and "pairs", or "positives", "negatives" and "distinct_scores"}';
 CREATE OR REPLACE FUNCTION pmed.fold(key anyelement, folds int, seed int DEFAULT 0)
 RETURNS int
 AS 'MODULE_PATHNAME', 'fold'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.fold(anyelement, int, int) IS
 'deterministic fold in [0, folds) from a portable hash of the key''s value (integers as int64, text as its bytes, other types as their binary send form); same key, folds and seed give the same fold on every platform';
-CREATE OR REPLACE FUNCTION pmed.metrics_score_transfn(internal, float8, boolean)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_score_transfn'
+CREATE OR REPLACE FUNCTION pmed.metrics_score_transfn(pmed.metric_state, float8, boolean)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_score_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_score_transfn(internal, float8, boolean) IS
-'transition function of pmed.auc and pmed.pr_auc (internal)';
-CREATE OR REPLACE FUNCTION pmed.metrics_score_combine(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_score_combine'
+COMMENT ON FUNCTION pmed.metrics_score_transfn(pmed.metric_state, float8, boolean) IS
+'transition function of pmed.auc and pmed.pr_auc (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.metrics_score_combine(pmed.metric_state, pmed.metric_state)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_score_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_score_combine(internal, internal) IS
-'combine function of pmed.auc and pmed.pr_auc (internal)';
-CREATE OR REPLACE FUNCTION pmed.metrics_score_serialize(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'metrics_score_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_score_serialize(internal) IS
-'serialize function of pmed.auc and pmed.pr_auc (internal)';
-CREATE OR REPLACE FUNCTION pmed.metrics_score_deserialize(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_score_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_score_deserialize(bytea, internal) IS
-'deserialize function of pmed.auc and pmed.pr_auc (internal; validates every byte)';
-CREATE OR REPLACE FUNCTION pmed.metrics_auc_final(internal)
+COMMENT ON FUNCTION pmed.metrics_score_combine(pmed.metric_state, pmed.metric_state) IS
+'combine function of pmed.auc and pmed.pr_auc (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.metrics_auc_final(pmed.metric_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'metrics_auc_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_auc_final(internal) IS
-'final function of pmed.auc (internal)';
-CREATE OR REPLACE FUNCTION pmed.metrics_pr_auc_final(internal)
+COMMENT ON FUNCTION pmed.metrics_auc_final(pmed.metric_state) IS
+'final function of pmed.auc (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.metrics_pr_auc_final(pmed.metric_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'metrics_pr_auc_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_pr_auc_final(internal) IS
-'final function of pmed.pr_auc (internal)';
+COMMENT ON FUNCTION pmed.metrics_pr_auc_final(pmed.metric_state) IS
+'final function of pmed.pr_auc (pmed.metric_state)';
 CREATE OR REPLACE AGGREGATE pmed.auc(score float8, positive boolean) (
 	SFUNC = pmed.metrics_score_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.metrics_auc_final,
 	COMBINEFUNC = pmed.metrics_score_combine,
-	SERIALFUNC = pmed.metrics_score_serialize,
-	DESERIALFUNC = pmed.metrics_score_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.auc(float8, boolean) IS
 'ROC AUC: the Mann-Whitney probability that a positive scores above a negative, ties counting 1/2; NULL rows skipped; NULL without positives or without negatives; non-finite score is ERROR 22023';
 CREATE OR REPLACE AGGREGATE pmed.pr_auc(score float8, positive boolean) (
 	SFUNC = pmed.metrics_score_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.metrics_pr_auc_final,
 	COMBINEFUNC = pmed.metrics_score_combine,
-	SERIALFUNC = pmed.metrics_score_serialize,
-	DESERIALFUNC = pmed.metrics_score_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.pr_auc(float8, boolean) IS
 'average precision as scikit-learn''s average_precision_score: sum over distinct score thresholds (descending) of (recall gain) * precision; NULL rows skipped; NULL without positives';
-CREATE OR REPLACE FUNCTION pmed.metrics_accuracy_transfn(internal, text, text)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_accuracy_transfn'
+CREATE OR REPLACE FUNCTION pmed.metrics_accuracy_transfn(pmed.metric_state, text, text)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_accuracy_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_accuracy_transfn(internal, text, text) IS
-'transition function of pmed.accuracy (internal)';
-CREATE OR REPLACE FUNCTION pmed.metrics_accuracy_combine(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_accuracy_combine'
+COMMENT ON FUNCTION pmed.metrics_accuracy_transfn(pmed.metric_state, text, text) IS
+'transition function of pmed.accuracy (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.metrics_accuracy_combine(pmed.metric_state, pmed.metric_state)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_accuracy_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_accuracy_combine(internal, internal) IS
-'combine function of pmed.accuracy (internal)';
-CREATE OR REPLACE FUNCTION pmed.metrics_accuracy_serialize(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'metrics_accuracy_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_accuracy_serialize(internal) IS
-'serialize function of pmed.accuracy (internal)';
-CREATE OR REPLACE FUNCTION pmed.metrics_accuracy_deserialize(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_accuracy_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_accuracy_deserialize(bytea, internal) IS
-'deserialize function of pmed.accuracy (internal; validates every byte)';
-CREATE OR REPLACE FUNCTION pmed.metrics_accuracy_final(internal)
+COMMENT ON FUNCTION pmed.metrics_accuracy_combine(pmed.metric_state, pmed.metric_state) IS
+'combine function of pmed.accuracy (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.metrics_accuracy_final(pmed.metric_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'metrics_accuracy_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_accuracy_final(internal) IS
-'final function of pmed.accuracy (internal)';
+COMMENT ON FUNCTION pmed.metrics_accuracy_final(pmed.metric_state) IS
+'final function of pmed.accuracy (pmed.metric_state)';
 CREATE OR REPLACE AGGREGATE pmed.accuracy(predicted text, actual text) (
 	SFUNC = pmed.metrics_accuracy_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.metrics_accuracy_final,
 	COMBINEFUNC = pmed.metrics_accuracy_combine,
-	SERIALFUNC = pmed.metrics_accuracy_serialize,
-	DESERIALFUNC = pmed.metrics_accuracy_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.accuracy(text, text) IS
 'share of rows whose predicted label equals the actual label (byte-wise comparison); NULL rows skipped';
-CREATE OR REPLACE FUNCTION pmed.metrics_confusion_transfn(internal, text, text)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_confusion_transfn'
+CREATE OR REPLACE FUNCTION pmed.metrics_confusion_transfn(pmed.metric_state, text, text)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_confusion_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_confusion_transfn(internal, text, text) IS
-'transition function of pmed.confusion_matrix (internal)';
-CREATE OR REPLACE FUNCTION pmed.metrics_confusion_combine(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_confusion_combine'
+COMMENT ON FUNCTION pmed.metrics_confusion_transfn(pmed.metric_state, text, text) IS
+'transition function of pmed.confusion_matrix (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.metrics_confusion_combine(pmed.metric_state, pmed.metric_state)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_confusion_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_confusion_combine(internal, internal) IS
-'combine function of pmed.confusion_matrix (internal)';
-CREATE OR REPLACE FUNCTION pmed.metrics_confusion_serialize(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'metrics_confusion_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_confusion_serialize(internal) IS
-'serialize function of pmed.confusion_matrix (internal)';
-CREATE OR REPLACE FUNCTION pmed.metrics_confusion_deserialize(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_confusion_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_confusion_deserialize(bytea, internal) IS
-'deserialize function of pmed.confusion_matrix (internal; validates every byte)';
-CREATE OR REPLACE FUNCTION pmed.metrics_confusion_final(internal)
+COMMENT ON FUNCTION pmed.metrics_confusion_combine(pmed.metric_state, pmed.metric_state) IS
+'combine function of pmed.confusion_matrix (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.metrics_confusion_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'metrics_confusion_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_confusion_final(internal) IS
-'final function of pmed.confusion_matrix (internal)';
+COMMENT ON FUNCTION pmed.metrics_confusion_final(pmed.metric_state) IS
+'final function of pmed.confusion_matrix (pmed.metric_state)';
 CREATE OR REPLACE AGGREGATE pmed.confusion_matrix(predicted text, actual text) (
 	SFUNC = pmed.metrics_confusion_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.metrics_confusion_final,
 	COMBINEFUNC = pmed.metrics_confusion_combine,
-	SERIALFUNC = pmed.metrics_confusion_serialize,
-	DESERIALFUNC = pmed.metrics_confusion_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.confusion_matrix(text, text) IS
 '{"labels": [every label seen, sorted byte-wise], "matrix": [[count]]} with rows = actual label, columns = predicted label; NULL rows skipped; at most 1000 distinct labels';
-CREATE OR REPLACE FUNCTION pmed.metrics_rmse_transfn(internal, float8, float8)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_rmse_transfn'
+CREATE OR REPLACE FUNCTION pmed.metrics_rmse_transfn(pmed.metric_state, float8, float8)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_rmse_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_rmse_transfn(internal, float8, float8) IS
-'transition function of pmed.rmse (internal)';
-CREATE OR REPLACE FUNCTION pmed.metrics_log_loss_transfn(internal, float8, boolean)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_log_loss_transfn'
+COMMENT ON FUNCTION pmed.metrics_rmse_transfn(pmed.metric_state, float8, float8) IS
+'transition function of pmed.rmse (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.metrics_log_loss_transfn(pmed.metric_state, float8, boolean)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_log_loss_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_log_loss_transfn(internal, float8, boolean) IS
-'transition function of pmed.log_loss (internal)';
-CREATE OR REPLACE FUNCTION pmed.metrics_brier_transfn(internal, float8, boolean)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_brier_transfn'
+COMMENT ON FUNCTION pmed.metrics_log_loss_transfn(pmed.metric_state, float8, boolean) IS
+'transition function of pmed.log_loss (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.metrics_brier_transfn(pmed.metric_state, float8, boolean)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_brier_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_brier_transfn(internal, float8, boolean) IS
-'transition function of pmed.brier (internal)';
-CREATE OR REPLACE FUNCTION pmed.metrics_sum_combine(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_sum_combine'
+COMMENT ON FUNCTION pmed.metrics_brier_transfn(pmed.metric_state, float8, boolean) IS
+'transition function of pmed.brier (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.metrics_sum_combine(pmed.metric_state, pmed.metric_state)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'metrics_sum_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_sum_combine(internal, internal) IS
-'combine function of pmed.rmse, pmed.log_loss and pmed.brier (internal)';
-CREATE OR REPLACE FUNCTION pmed.metrics_sum_serialize(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'metrics_sum_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_sum_serialize(internal) IS
-'serialize function of pmed.rmse, pmed.log_loss and pmed.brier (internal)';
-CREATE OR REPLACE FUNCTION pmed.metrics_sum_deserialize(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'metrics_sum_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_sum_deserialize(bytea, internal) IS
-'deserialize function of pmed.rmse, pmed.log_loss and pmed.brier (internal; validates every byte)';
-CREATE OR REPLACE FUNCTION pmed.metrics_rmse_final(internal)
+COMMENT ON FUNCTION pmed.metrics_sum_combine(pmed.metric_state, pmed.metric_state) IS
+'combine function of pmed.rmse, pmed.log_loss and pmed.brier (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.metrics_rmse_final(pmed.metric_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'metrics_rmse_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_rmse_final(internal) IS
-'final function of pmed.rmse (internal)';
-CREATE OR REPLACE FUNCTION pmed.metrics_mean_final(internal)
+COMMENT ON FUNCTION pmed.metrics_rmse_final(pmed.metric_state) IS
+'final function of pmed.rmse (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.metrics_mean_final(pmed.metric_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'metrics_mean_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.metrics_mean_final(internal) IS
-'final function of pmed.log_loss and pmed.brier (internal)';
+COMMENT ON FUNCTION pmed.metrics_mean_final(pmed.metric_state) IS
+'final function of pmed.log_loss and pmed.brier (pmed.metric_state)';
 CREATE OR REPLACE AGGREGATE pmed.rmse(predicted float8, actual float8) (
 	SFUNC = pmed.metrics_rmse_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.metrics_rmse_final,
 	COMBINEFUNC = pmed.metrics_sum_combine,
-	SERIALFUNC = pmed.metrics_sum_serialize,
-	DESERIALFUNC = pmed.metrics_sum_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.rmse(float8, float8) IS
 'root mean squared error sqrt(avg((predicted - actual)^2)); NULL rows skipped; non-finite input is ERROR 22023';
 CREATE OR REPLACE AGGREGATE pmed.log_loss(p float8, positive boolean) (
 	SFUNC = pmed.metrics_log_loss_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.metrics_mean_final,
 	COMBINEFUNC = pmed.metrics_sum_combine,
-	SERIALFUNC = pmed.metrics_sum_serialize,
-	DESERIALFUNC = pmed.metrics_sum_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.log_loss(float8, boolean) IS
 'mean binary cross-entropy -avg(y ln p + (1 - y) ln(1 - p)) with p clipped to [1e-15, 1 - 1e-15] as scikit-learn; p outside [0, 1] is ERROR 22023; NULL rows skipped';
 CREATE OR REPLACE AGGREGATE pmed.brier(p float8, positive boolean) (
 	SFUNC = pmed.metrics_brier_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.metrics_mean_final,
 	COMBINEFUNC = pmed.metrics_sum_combine,
-	SERIALFUNC = pmed.metrics_sum_serialize,
-	DESERIALFUNC = pmed.metrics_sum_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.brier(float8, boolean) IS
@@ -378,235 +361,199 @@ RETURNS float8 AS 'MODULE_PATHNAME', 'ndcg_at_k'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.ndcg_at_k(bigint[], bigint[], int) IS
 'binary-relevance NDCG@k: sum of 1/log2(rank + 1) over relevant items in the top k, over the same sum for min(k, |actual|) perfect hits; NULL when actual is empty; k <= 0 is ERROR 22023';
-CREATE OR REPLACE FUNCTION pmed.eval_score_transfn(internal, float8, boolean)
-RETURNS internal AS 'MODULE_PATHNAME', 'eval_score_transfn'
+CREATE OR REPLACE FUNCTION pmed.eval_score_transfn(pmed.metric_state, float8, boolean)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'eval_score_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_score_transfn(internal, float8, boolean) IS
-'transition function of the evaluation aggregates (internal)';
-CREATE OR REPLACE FUNCTION pmed.eval_score_param_transfn(internal, float8, boolean, float8)
-RETURNS internal AS 'MODULE_PATHNAME', 'eval_score_param_transfn'
+COMMENT ON FUNCTION pmed.eval_score_transfn(pmed.metric_state, float8, boolean) IS
+'transition function of the evaluation aggregates (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.eval_score_param_transfn(pmed.metric_state, float8, boolean, float8)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'eval_score_param_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_score_param_transfn(internal, float8, boolean, float8) IS
-'transition function of the evaluation aggregates (internal)';
-CREATE OR REPLACE FUNCTION pmed.eval_score_int_transfn(internal, float8, boolean, integer)
-RETURNS internal AS 'MODULE_PATHNAME', 'eval_score_int_transfn'
+COMMENT ON FUNCTION pmed.eval_score_param_transfn(pmed.metric_state, float8, boolean, float8) IS
+'transition function of the evaluation aggregates (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.eval_score_int_transfn(pmed.metric_state, float8, boolean, integer)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'eval_score_int_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_score_int_transfn(internal, float8, boolean, integer) IS
-'transition function of the evaluation aggregates (internal)';
-CREATE OR REPLACE FUNCTION pmed.eval_prob_transfn(internal, float8, boolean)
-RETURNS internal AS 'MODULE_PATHNAME', 'eval_prob_transfn'
+COMMENT ON FUNCTION pmed.eval_score_int_transfn(pmed.metric_state, float8, boolean, integer) IS
+'transition function of the evaluation aggregates (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.eval_prob_transfn(pmed.metric_state, float8, boolean)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'eval_prob_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_prob_transfn(internal, float8, boolean) IS
-'transition function of the evaluation aggregates (internal)';
-CREATE OR REPLACE FUNCTION pmed.eval_prob_int_transfn(internal, float8, boolean, integer)
-RETURNS internal AS 'MODULE_PATHNAME', 'eval_prob_int_transfn'
+COMMENT ON FUNCTION pmed.eval_prob_transfn(pmed.metric_state, float8, boolean) IS
+'transition function of the evaluation aggregates (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.eval_prob_int_transfn(pmed.metric_state, float8, boolean, integer)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'eval_prob_int_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_prob_int_transfn(internal, float8, boolean, integer) IS
-'transition function of the evaluation aggregates (internal)';
-CREATE OR REPLACE FUNCTION pmed.eval_pair_transfn(internal, float8, float8, boolean)
-RETURNS internal AS 'MODULE_PATHNAME', 'eval_pair_transfn'
+COMMENT ON FUNCTION pmed.eval_prob_int_transfn(pmed.metric_state, float8, boolean, integer) IS
+'transition function of the evaluation aggregates (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.eval_pair_transfn(pmed.metric_state, float8, float8, boolean)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'eval_pair_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_pair_transfn(internal, float8, float8, boolean) IS
-'transition function of the evaluation aggregates (internal)';
-CREATE OR REPLACE FUNCTION pmed.eval_combine(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'eval_combine'
+COMMENT ON FUNCTION pmed.eval_pair_transfn(pmed.metric_state, float8, float8, boolean) IS
+'transition function of the evaluation aggregates (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.eval_combine(pmed.metric_state, pmed.metric_state)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'eval_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_combine(internal, internal) IS
-'combine function of the evaluation aggregates (internal)';
-CREATE OR REPLACE FUNCTION pmed.eval_serialize(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'eval_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_serialize(internal) IS
-'serialize function of the evaluation aggregates (internal)';
-CREATE OR REPLACE FUNCTION pmed.eval_deserialize(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'eval_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_deserialize(bytea, internal) IS
-'deserialize function of the evaluation aggregates (internal; validates every byte)';
-CREATE OR REPLACE FUNCTION pmed.eval_auc_ci_final(internal)
+COMMENT ON FUNCTION pmed.eval_combine(pmed.metric_state, pmed.metric_state) IS
+'combine function of the evaluation aggregates (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.eval_auc_ci_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_auc_ci_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_auc_ci_final(internal) IS
-'final function of pmed.auc_ci (internal)';
-CREATE OR REPLACE FUNCTION pmed.eval_auc_compare_final(internal)
+COMMENT ON FUNCTION pmed.eval_auc_ci_final(pmed.metric_state) IS
+'final function of pmed.auc_ci (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.eval_auc_compare_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_auc_compare_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_auc_compare_final(internal) IS
-'final function of pmed.auc_compare (internal)';
-CREATE OR REPLACE FUNCTION pmed.eval_calibration_curve_final(internal)
+COMMENT ON FUNCTION pmed.eval_auc_compare_final(pmed.metric_state) IS
+'final function of pmed.auc_compare (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.eval_calibration_curve_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_calibration_curve_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_calibration_curve_final(internal) IS
-'final function of pmed.calibration_curve (internal)';
-CREATE OR REPLACE FUNCTION pmed.eval_calibration_final(internal)
+COMMENT ON FUNCTION pmed.eval_calibration_curve_final(pmed.metric_state) IS
+'final function of pmed.calibration_curve (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.eval_calibration_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_calibration_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_calibration_final(internal) IS
-'final function of pmed.calibration (internal)';
-CREATE OR REPLACE FUNCTION pmed.eval_pr_curve_final(internal)
+COMMENT ON FUNCTION pmed.eval_calibration_final(pmed.metric_state) IS
+'final function of pmed.calibration (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.eval_pr_curve_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_pr_curve_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_pr_curve_final(internal) IS
-'final function of pmed.pr_curve (internal)';
-CREATE OR REPLACE FUNCTION pmed.eval_roc_curve_final(internal)
+COMMENT ON FUNCTION pmed.eval_pr_curve_final(pmed.metric_state) IS
+'final function of pmed.pr_curve (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.eval_roc_curve_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_roc_curve_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_roc_curve_final(internal) IS
-'final function of pmed.roc_curve (internal)';
-CREATE OR REPLACE FUNCTION pmed.eval_threshold_for_final(internal)
+COMMENT ON FUNCTION pmed.eval_roc_curve_final(pmed.metric_state) IS
+'final function of pmed.roc_curve (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.eval_threshold_for_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_threshold_for_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_threshold_for_final(internal) IS
-'final function of pmed.threshold_for (internal)';
-CREATE OR REPLACE FUNCTION pmed.eval_threshold_for_specificity_final(internal)
+COMMENT ON FUNCTION pmed.eval_threshold_for_final(pmed.metric_state) IS
+'final function of pmed.threshold_for (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.eval_threshold_for_specificity_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_threshold_for_specificity_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_threshold_for_specificity_final(internal) IS
-'final function of pmed.threshold_for_specificity (internal)';
-CREATE OR REPLACE FUNCTION pmed.eval_threshold_metrics_final(internal)
+COMMENT ON FUNCTION pmed.eval_threshold_for_specificity_final(pmed.metric_state) IS
+'final function of pmed.threshold_for_specificity (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.eval_threshold_metrics_final(pmed.metric_state)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'eval_threshold_metrics_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.eval_threshold_metrics_final(internal) IS
-'final function of pmed.threshold_metrics (internal)';
+COMMENT ON FUNCTION pmed.eval_threshold_metrics_final(pmed.metric_state) IS
+'final function of pmed.threshold_metrics (pmed.metric_state)';
 CREATE OR REPLACE AGGREGATE pmed.auc_ci(score float8, positive boolean) (
 	SFUNC = pmed.eval_score_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_auc_ci_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.auc_ci(float8, boolean) IS
 'AUC with its DeLong standard error and confidence interval at level 0.95: {"auc", "se", "lower", "upper", "level", "n_pos", "n_neg"}; placement variances with n - 1 as R''s pROC; interval auc +- z se clipped to [0, 1]; NULL rows skipped; NULL without positives or negatives; se, lower and upper null with fewer than two of a class';
 CREATE OR REPLACE AGGREGATE pmed.auc_ci(score float8, positive boolean, level float8) (
 	SFUNC = pmed.eval_score_param_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_auc_ci_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.auc_ci(float8, boolean, float8) IS
 'AUC with its DeLong standard error and confidence interval at the given level (0 < level < 1, the same in every row): {"auc", "se", "lower", "upper", "level", "n_pos", "n_neg"}; NULL rows skipped; NULL without positives or negatives';
 CREATE OR REPLACE AGGREGATE pmed.auc_compare(score_a float8, score_b float8, positive boolean) (
 	SFUNC = pmed.eval_pair_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_auc_compare_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.auc_compare(float8, float8, boolean) IS
 'paired DeLong test of two scores on the same rows: {"auc_a", "auc_b", "difference", "se", "z", "p_value", "n_pos", "n_neg"}, two-sided normal p-value; rows with a NULL skipped; NULL without positives or negatives; se, z, p_value null when the variance is 0 or a class has fewer than two rows';
 CREATE OR REPLACE AGGREGATE pmed.calibration(p float8, positive boolean) (
 	SFUNC = pmed.eval_prob_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_calibration_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.calibration(float8, boolean) IS
 'calibration of probabilities: {"slope", "intercept" (y ~ a + b logit(p)), "calibration_in_the_large" (y ~ a + offset(logit(p))), "ece" (ten equal-width bins), "brier", "brier_reliability", "brier_resolution", "brier_uncertainty", "n", "n_pos", "n_extreme"}; rows with p = 0 or 1 left out of the logistic fits; fits null when they do not exist; p outside [0, 1] is ERROR 22023';
 CREATE OR REPLACE AGGREGATE pmed.threshold_metrics(score float8, positive boolean, threshold float8) (
 	SFUNC = pmed.eval_score_param_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_threshold_metrics_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.threshold_metrics(float8, boolean, float8) IS
 'metrics of the rule score >= threshold (the same in every row): {"sensitivity", "specificity", "ppv", "npv", "f1", "accuracy", "tp", "fp", "tn", "fn"}, a ratio null when its denominator is 0; NULL rows skipped';
 CREATE OR REPLACE AGGREGATE pmed.threshold_for(score float8, positive boolean, target_sensitivity float8) (
 	SFUNC = pmed.eval_score_param_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_threshold_for_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.threshold_for(float8, boolean, float8) IS
 'the largest observed score t whose rule score >= t reaches the target sensitivity, with the threshold_metrics keys there plus "threshold"; NULL without positives; target outside [0, 1] is ERROR 22023';
 CREATE OR REPLACE AGGREGATE pmed.threshold_for_specificity(score float8, positive boolean, target_specificity float8) (
 	SFUNC = pmed.eval_score_param_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_threshold_for_specificity_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.threshold_for_specificity(float8, boolean, float8) IS
 'the smallest observed score t whose rule score >= t reaches the target specificity, with the threshold_metrics keys there plus "threshold"; NULL without negatives or when no observed score reaches the target; target outside [0, 1] is ERROR 22023';
 CREATE OR REPLACE AGGREGATE pmed.roc_curve(score float8, positive boolean) (
 	SFUNC = pmed.eval_score_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_roc_curve_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.roc_curve(float8, boolean) IS
 'ROC curve as a jsonb array of {"threshold", "tpr", "fpr"}: a first point (threshold null, 0, 0), then one per distinct score in decreasing order, at most 1000 points (ends exact); unnest with pmed.roc_points; NULL without positives or negatives';
 CREATE OR REPLACE AGGREGATE pmed.roc_curve(score float8, positive boolean, max_points int) (
 	SFUNC = pmed.eval_score_int_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_roc_curve_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.roc_curve(float8, boolean, integer) IS
 'ROC curve as a jsonb array of {"threshold", "tpr", "fpr"} summarised to at most max_points points (>= 2), the first and last exact; unnest with pmed.roc_points; NULL without positives or negatives';
 CREATE OR REPLACE AGGREGATE pmed.pr_curve(score float8, positive boolean) (
 	SFUNC = pmed.eval_score_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_pr_curve_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.pr_curve(float8, boolean) IS
 'precision-recall curve as a jsonb array of {"threshold", "precision", "recall"}, one point per distinct score in decreasing order, at most 1000 points (ends exact); unnest with pmed.pr_points; NULL without positives';
 CREATE OR REPLACE AGGREGATE pmed.pr_curve(score float8, positive boolean, max_points int) (
 	SFUNC = pmed.eval_score_int_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_pr_curve_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.pr_curve(float8, boolean, integer) IS
 'precision-recall curve as a jsonb array of {"threshold", "precision", "recall"} summarised to at most max_points points (>= 2), the first and last exact; unnest with pmed.pr_points; NULL without positives';
 CREATE OR REPLACE AGGREGATE pmed.calibration_curve(p float8, positive boolean) (
 	SFUNC = pmed.eval_prob_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_calibration_curve_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.calibration_curve(float8, boolean) IS
 'reliability curve over ten equal-width bins of p: jsonb array of {"bin", "lower", "upper", "mean_predicted", "observed_rate", "count"} for the non-empty bins; unnest with pmed.calibration_points; p outside [0, 1] is ERROR 22023';
 CREATE OR REPLACE AGGREGATE pmed.calibration_curve(p float8, positive boolean, bins int) (
 	SFUNC = pmed.eval_prob_int_transfn,
-	STYPE = internal,
+	STYPE = pmed.metric_state,
 	FINALFUNC = pmed.eval_calibration_curve_final,
 	COMBINEFUNC = pmed.eval_combine,
-	SERIALFUNC = pmed.eval_serialize,
-	DESERIALFUNC = pmed.eval_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pmed.calibration_curve(float8, boolean, integer) IS
@@ -645,71 +592,57 @@ ORDER BY e.ord
 $$;
 COMMENT ON FUNCTION pmed.calibration_points(jsonb) IS
 'the bins of a pmed.calibration_curve value as rows (bin, lower, upper, mean_predicted, observed_rate, count), in bin order';
-CREATE OR REPLACE FUNCTION pmed.recal_features_transfn(internal, bytea, float8[], boolean)
-RETURNS internal AS 'MODULE_PATHNAME', 'recal_features_transfn'
+CREATE OR REPLACE FUNCTION pmed.recal_features_transfn(pmed.metric_state, bytea, float8[], boolean)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'recal_features_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.recal_features_transfn(internal, bytea, float8[], boolean) IS
-'transition function of pmed.recalibrate (internal)';
-CREATE OR REPLACE FUNCTION pmed.recal_features_transfn(internal, bytea, float8[], boolean, jsonb)
-RETURNS internal AS 'MODULE_PATHNAME', 'recal_features_transfn'
+COMMENT ON FUNCTION pmed.recal_features_transfn(pmed.metric_state, bytea, float8[], boolean) IS
+'transition function of pmed.recalibrate (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.recal_features_transfn(pmed.metric_state, bytea, float8[], boolean, jsonb)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'recal_features_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.recal_features_transfn(internal, bytea, float8[], boolean, jsonb) IS
-'transition function of pmed.recalibrate (internal)';
-CREATE OR REPLACE FUNCTION pmed.recal_score_transfn(internal, bytea, float8, boolean)
-RETURNS internal AS 'MODULE_PATHNAME', 'recal_score_transfn'
+COMMENT ON FUNCTION pmed.recal_features_transfn(pmed.metric_state, bytea, float8[], boolean, jsonb) IS
+'transition function of pmed.recalibrate (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.recal_score_transfn(pmed.metric_state, bytea, float8, boolean)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'recal_score_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.recal_score_transfn(internal, bytea, float8, boolean) IS
-'transition function of pmed.recalibrate (internal)';
-CREATE OR REPLACE FUNCTION pmed.recal_score_transfn(internal, bytea, float8, boolean, jsonb)
-RETURNS internal AS 'MODULE_PATHNAME', 'recal_score_transfn'
+COMMENT ON FUNCTION pmed.recal_score_transfn(pmed.metric_state, bytea, float8, boolean) IS
+'transition function of pmed.recalibrate (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.recal_score_transfn(pmed.metric_state, bytea, float8, boolean, jsonb)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'recal_score_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.recal_score_transfn(internal, bytea, float8, boolean, jsonb) IS
-'transition function of pmed.recalibrate (internal)';
-CREATE OR REPLACE FUNCTION pmed.recal_combine(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'recal_combine'
+COMMENT ON FUNCTION pmed.recal_score_transfn(pmed.metric_state, bytea, float8, boolean, jsonb) IS
+'transition function of pmed.recalibrate (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.recal_combine(pmed.metric_state, pmed.metric_state)
+RETURNS pmed.metric_state AS 'MODULE_PATHNAME', 'recal_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.recal_combine(internal, internal) IS
-'combine function of pmed.recalibrate (internal)';
-CREATE OR REPLACE FUNCTION pmed.recal_serialize(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'recal_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.recal_serialize(internal) IS
-'serialize function of pmed.recalibrate (internal)';
-CREATE OR REPLACE FUNCTION pmed.recal_deserialize(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'recal_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.recal_deserialize(bytea, internal) IS
-'deserialize function of pmed.recalibrate (internal)';
-CREATE OR REPLACE FUNCTION pmed.recal_final(internal)
+COMMENT ON FUNCTION pmed.recal_combine(pmed.metric_state, pmed.metric_state) IS
+'combine function of pmed.recalibrate (pmed.metric_state)';
+CREATE OR REPLACE FUNCTION pmed.recal_final(pmed.metric_state)
 RETURNS bytea AS 'MODULE_PATHNAME', 'recal_final'
 LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pmed.recal_final(internal) IS
-'final function of pmed.recalibrate (internal); VOLATILE like the training finals: the model records when it was recalibrated';
+COMMENT ON FUNCTION pmed.recal_final(pmed.metric_state) IS
+'final function of pmed.recalibrate (pmed.metric_state); VOLATILE like the training finals: the model records when it was recalibrated';
 CREATE OR REPLACE AGGREGATE pmed.recalibrate(model bytea, features float8[], positive boolean) (
-	SFUNC = pmed.recal_features_transfn, STYPE = internal, FINALFUNC = pmed.recal_final,
+	SFUNC = pmed.recal_features_transfn, STYPE = pmed.metric_state, FINALFUNC = pmed.recal_final,
 	COMBINEFUNC = pmed.recal_combine,
-	SERIALFUNC = pmed.recal_serialize, DESERIALFUNC = pmed.recal_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.recalibrate(bytea, float8[], boolean) IS
 'copy of a binary classifier (the same model in every row) with its probabilities recalibrated by Platt''s method on these rows'' features and outcomes';
 CREATE OR REPLACE AGGREGATE pmed.recalibrate(model bytea, features float8[], positive boolean, options jsonb) (
-	SFUNC = pmed.recal_features_transfn, STYPE = internal, FINALFUNC = pmed.recal_final,
+	SFUNC = pmed.recal_features_transfn, STYPE = pmed.metric_state, FINALFUNC = pmed.recal_final,
 	COMBINEFUNC = pmed.recal_combine,
-	SERIALFUNC = pmed.recal_serialize, DESERIALFUNC = pmed.recal_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.recalibrate(bytea, float8[], boolean, jsonb) IS
 'copy of a binary classifier with its probabilities recalibrated on these rows; options: method ("platt" | "isotonic"), max_steps (isotonic, default 1000)';
 CREATE OR REPLACE AGGREGATE pmed.recalibrate(model bytea, score float8, positive boolean) (
-	SFUNC = pmed.recal_score_transfn, STYPE = internal, FINALFUNC = pmed.recal_final,
+	SFUNC = pmed.recal_score_transfn, STYPE = pmed.metric_state, FINALFUNC = pmed.recal_final,
 	COMBINEFUNC = pmed.recal_combine,
-	SERIALFUNC = pmed.recal_serialize, DESERIALFUNC = pmed.recal_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.recalibrate(bytea, float8, boolean) IS
 'copy of a binary classifier recalibrated by Platt''s method from precomputed scores: the model''s own pmed.predict_proba of each row (the model must not be recalibrated already)';
 CREATE OR REPLACE AGGREGATE pmed.recalibrate(model bytea, score float8, positive boolean, options jsonb) (
-	SFUNC = pmed.recal_score_transfn, STYPE = internal, FINALFUNC = pmed.recal_final,
+	SFUNC = pmed.recal_score_transfn, STYPE = pmed.metric_state, FINALFUNC = pmed.recal_final,
 	COMBINEFUNC = pmed.recal_combine,
-	SERIALFUNC = pmed.recal_serialize, DESERIALFUNC = pmed.recal_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.recalibrate(bytea, float8, boolean, jsonb) IS
 'copy of a binary classifier recalibrated from precomputed scores (the model''s own probabilities); options: method ("platt" | "isotonic"), max_steps';
@@ -935,6 +868,52 @@ CREATE OR REPLACE AGGREGATE pmed.recommender_from_partials(state bytea) (
     COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE pmed.recommender_from_partials(bytea) IS
     'the same as pmed.train_from_partials(state), under the name it had for cf / content / interactions states';
+CREATE OR REPLACE FUNCTION pmed.cf_hist_train_transfn(pmed.train_state, bigint[]) RETURNS pmed.train_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION pmed.cf_hist_train_transfn(pmed.train_state, bigint[], float8[]) RETURNS pmed.train_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION pmed.cf_hist_train_transfn(pmed.train_state, bigint[], float8[], jsonb) RETURNS pmed.train_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION pmed.cf_hist_train_finalfn(pmed.train_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION pmed.cf_hist_train_transfn(pmed.train_state, bigint[]) IS
+    'transition function of pmed.cf_train(items): adds one history to the item and pair statistics';
+COMMENT ON FUNCTION pmed.cf_hist_train_transfn(pmed.train_state, bigint[], float8[]) IS
+    'transition function of pmed.cf_train(items, weights): adds one history to the item and pair statistics';
+COMMENT ON FUNCTION pmed.cf_hist_train_transfn(pmed.train_state, bigint[], float8[], jsonb) IS
+    'transition function of pmed.cf_train(items, weights, options): adds one history to the item and pair statistics';
+COMMENT ON FUNCTION pmed.cf_hist_train_finalfn(pmed.train_state) IS
+    'final function of pmed.cf_train(items, ...): the item_knn model of the item and pair statistics';
+CREATE OR REPLACE AGGREGATE pmed.cf_train(items bigint[]) (
+    SFUNC = pmed.cf_hist_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.cf_hist_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE pmed.cf_train(items bigint[], weights float8[]) (
+    SFUNC = pmed.cf_hist_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.cf_hist_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE pmed.cf_train(items bigint[], weights float8[], options jsonb) (
+    SFUNC = pmed.cf_hist_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.cf_hist_train_finalfn,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.cf_train(bigint[]) IS
+    'train an item_knn model from patient histories (one row = one patient''s complete item list); the state holds item and pair statistics, no patient ids';
+COMMENT ON AGGREGATE pmed.cf_train(bigint[], float8[]) IS
+    'train an item_knn model from weighted patient histories (one row = one patient''s complete history); the state holds item and pair statistics, no patient ids';
+COMMENT ON AGGREGATE pmed.cf_train(bigint[], float8[], jsonb) IS
+    'train an item_knn model from weighted patient histories with options (neighbors, shrinkage, min_support, seed; store_patients must be false)';
+CREATE OR REPLACE AGGREGATE pmed.cf_train_partial(items bigint[]) (
+    SFUNC = pmed.cf_hist_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE pmed.cf_train_partial(items bigint[], weights float8[]) (
+    SFUNC = pmed.cf_hist_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE pmed.cf_train_partial(items bigint[], weights float8[], options jsonb) (
+    SFUNC = pmed.cf_hist_train_transfn, STYPE = pmed.train_state, FINALFUNC = pmed.train_partial_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = pmed.train_combinefn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE pmed.cf_train_partial(bigint[]) IS
+    'partial cf_train(items) state: item and pair statistics of these histories, as bytea, for pmed.train_from_partials';
+COMMENT ON AGGREGATE pmed.cf_train_partial(bigint[], float8[]) IS
+    'partial cf_train(items, weights) state: item and pair statistics of these histories, as bytea, for pmed.train_from_partials';
+COMMENT ON AGGREGATE pmed.cf_train_partial(bigint[], float8[], jsonb) IS
+    'partial cf_train(items, weights, options) state: item and pair statistics of these histories, as bytea, for pmed.train_from_partials';
 CREATE OR REPLACE FUNCTION pmed.baseline_train_transfn(pmed.train_state, jsonb, anyelement) RETURNS pmed.train_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pmed.baseline_train_transfn(pmed.train_state, jsonb, anyelement) IS
@@ -1537,6 +1516,24 @@ DROP FUNCTION pmed.cnn_train_transfn(internal, float8[], anyelement, jsonb);
 DROP FUNCTION pmed.content_train_finalfn(internal);
 DROP FUNCTION pmed.content_train_transfn(internal, bigint, float8[]);
 DROP FUNCTION pmed.content_train_transfn(internal, bigint, float8[], jsonb);
+DROP FUNCTION pmed.eval_auc_ci_final(internal);
+DROP FUNCTION pmed.eval_auc_compare_final(internal);
+DROP FUNCTION pmed.eval_calibration_curve_final(internal);
+DROP FUNCTION pmed.eval_calibration_final(internal);
+DROP FUNCTION pmed.eval_combine(internal, internal);
+DROP FUNCTION pmed.eval_deserialize(bytea, internal);
+DROP FUNCTION pmed.eval_pair_transfn(internal, float8, float8, boolean);
+DROP FUNCTION pmed.eval_pr_curve_final(internal);
+DROP FUNCTION pmed.eval_prob_int_transfn(internal, float8, boolean, integer);
+DROP FUNCTION pmed.eval_prob_transfn(internal, float8, boolean);
+DROP FUNCTION pmed.eval_roc_curve_final(internal);
+DROP FUNCTION pmed.eval_score_int_transfn(internal, float8, boolean, integer);
+DROP FUNCTION pmed.eval_score_param_transfn(internal, float8, boolean, float8);
+DROP FUNCTION pmed.eval_score_transfn(internal, float8, boolean);
+DROP FUNCTION pmed.eval_serialize(internal);
+DROP FUNCTION pmed.eval_threshold_for_final(internal);
+DROP FUNCTION pmed.eval_threshold_for_specificity_final(internal);
+DROP FUNCTION pmed.eval_threshold_metrics_final(internal);
 DROP FUNCTION pmed.forest_train_finalfn(internal);
 DROP FUNCTION pmed.forest_train_transfn(internal, float8[], anyelement);
 DROP FUNCTION pmed.forest_train_transfn(internal, float8[], anyelement, jsonb);
@@ -1546,6 +1543,38 @@ DROP FUNCTION pmed.forest_train_transfn(internal, record, anyelement);
 DROP FUNCTION pmed.forest_train_transfn(internal, record, anyelement, jsonb);
 DROP FUNCTION pmed.interactions_train_finalfn(internal);
 DROP FUNCTION pmed.interactions_train_transfn(internal, bigint, bigint);
+DROP FUNCTION pmed.metrics_accuracy_combine(internal, internal);
+DROP FUNCTION pmed.metrics_accuracy_deserialize(bytea, internal);
+DROP FUNCTION pmed.metrics_accuracy_final(internal);
+DROP FUNCTION pmed.metrics_accuracy_serialize(internal);
+DROP FUNCTION pmed.metrics_accuracy_transfn(internal, text, text);
+DROP FUNCTION pmed.metrics_auc_final(internal);
+DROP FUNCTION pmed.metrics_brier_transfn(internal, float8, boolean);
+DROP FUNCTION pmed.metrics_confusion_combine(internal, internal);
+DROP FUNCTION pmed.metrics_confusion_deserialize(bytea, internal);
+DROP FUNCTION pmed.metrics_confusion_final(internal);
+DROP FUNCTION pmed.metrics_confusion_serialize(internal);
+DROP FUNCTION pmed.metrics_confusion_transfn(internal, text, text);
+DROP FUNCTION pmed.metrics_log_loss_transfn(internal, float8, boolean);
+DROP FUNCTION pmed.metrics_mean_final(internal);
+DROP FUNCTION pmed.metrics_pr_auc_final(internal);
+DROP FUNCTION pmed.metrics_rmse_final(internal);
+DROP FUNCTION pmed.metrics_rmse_transfn(internal, float8, float8);
+DROP FUNCTION pmed.metrics_score_combine(internal, internal);
+DROP FUNCTION pmed.metrics_score_deserialize(bytea, internal);
+DROP FUNCTION pmed.metrics_score_serialize(internal);
+DROP FUNCTION pmed.metrics_score_transfn(internal, float8, boolean);
+DROP FUNCTION pmed.metrics_sum_combine(internal, internal);
+DROP FUNCTION pmed.metrics_sum_deserialize(bytea, internal);
+DROP FUNCTION pmed.metrics_sum_serialize(internal);
+DROP FUNCTION pmed.recal_combine(internal, internal);
+DROP FUNCTION pmed.recal_deserialize(bytea, internal);
+DROP FUNCTION pmed.recal_features_transfn(internal, bytea, float8[], boolean);
+DROP FUNCTION pmed.recal_features_transfn(internal, bytea, float8[], boolean, jsonb);
+DROP FUNCTION pmed.recal_final(internal);
+DROP FUNCTION pmed.recal_score_transfn(internal, bytea, float8, boolean);
+DROP FUNCTION pmed.recal_score_transfn(internal, bytea, float8, boolean, jsonb);
+DROP FUNCTION pmed.recal_serialize(internal);
 DROP FUNCTION pmed.rnn_train_finalfn(internal);
 DROP FUNCTION pmed.rnn_train_statics_finalfn(internal);
 DROP FUNCTION pmed.rnn_train_statics_transfn(internal, float8[], float8[], anyelement);

@@ -9,7 +9,7 @@
 -- read by its INPUT function on the "coordinator", combined and finalized.
 -- Each model must equal the plain aggregate's, with no state ever copied.
 BEGIN;
-SELECT plan(10);
+SELECT plan(12);
 
 SET client_min_messages = warning;
 \i data/wdbc/load.sql
@@ -155,6 +155,65 @@ SELECT is((SELECT (pmed.model_info(m) ->> 'partitions')::int FROM fed_model), 4,
           'federated forest_train the Citus way: the output function fitted each worker''s rows (4 partitions)');
 SELECT ok((SELECT pmed.auc(pmed.predict_proba(m, features), diagnosis = 'malignant') FROM w, fed_model) > 0.97,
           'federated forest of 4 Citus partitions separates the classes (training AUC > 0.97)');
+
+
+-- The metric, evaluation and recalibration aggregates (pmed.metric_state)
+-- the Citus way: every one gives the plain aggregate's answer.
+CREATE TEMP TABLE scored AS
+SELECT shard, features, y_bool, diagnosis, 1 / (1 + exp(-(features[1] - 14) / 2)) AS p,
+       1 / (1 + exp(-(features[2] - 19) / 3)) AS p2,
+       CASE WHEN features[1] > 15 THEN 'malignant' ELSE 'benign' END AS guess
+FROM w;
+CREATE TEMP TABLE recal_model AS SELECT pmed.baseline_train(features, diagnosis) AS m FROM w;
+CREATE TEMP TABLE metric_cases (agg regprocedure, args text);
+INSERT INTO metric_cases VALUES
+ ('pmed.auc(float8, boolean)', 'p, y_bool'),
+ ('pmed.pr_auc(float8, boolean)', 'p, y_bool'),
+ ('pmed.accuracy(text, text)', 'guess, diagnosis'),
+ ('pmed.confusion_matrix(text, text)', 'guess, diagnosis'),
+ ('pmed.rmse(float8, float8)', 'p, p2'),
+ ('pmed.log_loss(float8, boolean)', 'p, y_bool'),
+ ('pmed.brier(float8, boolean)', 'p, y_bool'),
+ ('pmed.auc_ci(float8, boolean, float8)', 'p, y_bool, 0.9::float8'),
+ ('pmed.auc_compare(float8, float8, boolean)', 'p, p2, y_bool'),
+ ('pmed.calibration(float8, boolean)', 'p, y_bool'),
+ ('pmed.threshold_metrics(float8, boolean, float8)', 'p, y_bool, 0.5::float8'),
+ ('pmed.threshold_for(float8, boolean, float8)', 'p, y_bool, 0.9::float8'),
+ ('pmed.roc_curve(float8, boolean, integer)', 'p, y_bool, 20'),
+ ('pmed.calibration_curve(float8, boolean, integer)', 'p, y_bool, 5'),
+ ('pmed.recalibrate(bytea, float8[], boolean, jsonb)', $$m, features, y_bool, '{"method": "platt"}'::jsonb$$);
+CREATE FUNCTION pg_temp.emulate_text(agg regprocedure, args text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    answer text;
+    nargs int := (SELECT pronargs FROM pg_proc WHERE oid = agg);
+BEGIN
+    EXECUTE format('CREATE TEMP TABLE worker_text ON COMMIT DROP AS
+                    SELECT shard, pg_temp.worker_partial_agg(%L::regprocedure, %s)::text AS st
+                    FROM scored, recal_model GROUP BY shard', agg, CASE WHEN nargs > 1 THEN format('ROW(%s)', args) ELSE args END);
+    EXECUTE format('SELECT pg_temp.coord_combine_agg(%L::regprocedure, st::cstring, NULL::%s)::text FROM worker_text',
+                   agg, (SELECT prorettype::regtype FROM pg_proc WHERE oid = agg)) INTO answer;
+    DROP TABLE worker_text;
+    RETURN answer;
+END $$;
+CREATE FUNCTION pg_temp.plain_text(agg regprocedure, args text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    answer text;
+BEGIN
+    EXECUTE format('SELECT pmed.%I(%s)::text FROM scored, recal_model', (SELECT proname FROM pg_proc WHERE oid = agg), args) INTO answer;
+    RETURN answer;
+END $$;
+CREATE TEMP TABLE metric_results AS
+SELECT agg, emulated, plain FROM (
+    -- a recalibrated model is compared by what it says (its bytes carry the fit time)
+    SELECT agg, CASE WHEN e LIKE '\\x%' THEN pg_temp.info(e::bytea)::text ELSE e END AS emulated,
+                CASE WHEN p LIKE '\\x%' THEN pg_temp.info(p::bytea)::text ELSE p END AS plain
+    FROM (SELECT agg, pg_temp.emulate_text(agg, args) AS e, pg_temp.plain_text(agg, args) AS p FROM metric_cases) r) s;
+SELECT is((SELECT array_agg(agg::text ORDER BY agg::text) FROM metric_results WHERE emulated IS DISTINCT FROM plain), NULL,
+          'every metric, evaluation and recalibration case (' || (SELECT count(*) FROM metric_results) ||
+          ') run the Citus way gives the plain aggregate''s answer, bit for bit');
+SELECT diag(agg::text || ': emulated ' || left(coalesce(emulated, 'NULL'), 300) || ' plain ' || left(coalesce(plain, 'NULL'), 300))
+FROM metric_results WHERE emulated IS DISTINCT FROM plain;
+SELECT is((SELECT count(*) FROM metric_results WHERE plain IS NULL), 0::bigint, 'and every plain answer is a value');
 
 SELECT * FROM finish();
 ROLLBACK;
