@@ -69,6 +69,7 @@ typedef struct PfitHeader
 	PfitOffsets off;
 	pg_atomic_uint32 next_tree; /* the next tree nobody has taken */
 	pg_atomic_uint32 stop;		/* a size limit was reached: take no more */
+	pg_atomic_uint32 full;		/* the DSA area is full: the leader grows the rest */
 	pg_atomic_uint64 bytes;		/* estimated model bytes of the trees grown */
 } PfitHeader;
 
@@ -138,7 +139,7 @@ grow_trees(PfitHeader *hdr, const PmedForestShared *sh, dsa_area *area, dsa_poin
 		uint64		total;
 
 		CHECK_FOR_INTERRUPTS();
-		if (pg_atomic_read_u32(&hdr->stop) != 0)
+		if (pg_atomic_read_u32(&hdr->stop) != 0 || pg_atomic_read_u32(&hdr->full) != 0)
 			break;
 		tree = pg_atomic_fetch_add_u32(&hdr->next_tree, 1);
 		if (tree >= (uint32) sh->n_trees)
@@ -160,7 +161,13 @@ grow_trees(PfitHeader *hdr, const PmedForestShared *sh, dsa_area *area, dsa_poin
 			break;
 		}
 		size = pmed_forest_tree_flat_size(&tr);
-		dp = dsa_allocate_extended(area, size, DSA_ALLOC_HUGE);
+		dp = dsa_allocate_extended(area, size, DSA_ALLOC_HUGE | DSA_ALLOC_NO_OOM);
+		if (!DsaPointerIsValid(dp))
+		{
+			/* no room for it: the leader grows this tree and the rest itself */
+			pg_atomic_write_u32(&hdr->full, 1);
+			break;
+		}
 		pmed_forest_tree_flatten(&tr, dsa_get_address(area, dp));
 		slots[tree] = dp;
 		grown++;
@@ -250,11 +257,13 @@ pmed_forest_train_parallel(const PmedDataset *ds, const PmedForestParams *par)
 	PmedForestShared lsh;
 	int			leader_grown;
 	bool		with_x;
+	PmedForestGrower *g = NULL;
 
 	if (pmed_forest_prepare(ds, par, &fit, &err) != PMED_OK)
 		pmed_report(&err);
 	sh = pmed_forest_fit_shared(fit);
-	with_x = sh->importance == PMED_FOREST_IMPORTANCE_PERMUTATION;
+	/* rows for the out-of-bag walk and permutation importance */
+	with_x = sh->oob || sh->importance == PMED_FOREST_IMPORTANCE_PERMUTATION;
 	layout_arrays(sh, with_x, &off, &arrays_size);
 	nworkers = workers_wanted(sh, arrays_size);
 	if (nworkers == 0)
@@ -284,6 +293,7 @@ pmed_forest_train_parallel(const PmedDataset *ds, const PmedForestParams *par)
 	hdr->off = off;
 	pg_atomic_init_u32(&hdr->next_tree, 0);
 	pg_atomic_init_u32(&hdr->stop, 0);
+	pg_atomic_init_u32(&hdr->full, 0);
 	pg_atomic_init_u64(&hdr->bytes, 0);
 	shm_toc_insert(pcxt->toc, PFIT_KEY_HEADER, hdr);
 
@@ -328,6 +338,16 @@ pmed_forest_train_parallel(const PmedDataset *ds, const PmedForestParams *par)
 		PmedForestTree tr;
 
 		CHECK_FOR_INTERRUPTS();
+		if (!DsaPointerIsValid(slots[t]) && pg_atomic_read_u32(&hdr->stop) == 0)
+		{
+			/* left when the DSA area was full: grown here, the same tree */
+			if (g == NULL)
+				g = pmed_forest_grower_new(sh);
+			if (pmed_forest_grow(g, t, &tr, &err) != PMED_OK ||
+				pmed_forest_append(fit, &tr, &err) != PMED_OK)
+				pmed_report(&err);
+			continue;
+		}
 		if (!DsaPointerIsValid(slots[t]))
 		{
 			/* a size limit stopped the growing: the serial fit's error */
@@ -339,6 +359,8 @@ pmed_forest_train_parallel(const PmedDataset *ds, const PmedForestParams *par)
 		if (pmed_forest_append(fit, &tr, &err) != PMED_OK)
 			pmed_report(&err);
 	}
+	if (g != NULL)
+		pmed_forest_grower_free(g);
 	dsa_detach(area);
 	DestroyParallelContext(pcxt);
 	ExitParallelMode();

@@ -167,6 +167,35 @@ while IFS='|' read -r name query; do
 $name|statement_timeout|$lats"
 done <<<"$CASES"
 
+# Forest trees grown by parallel workers (pmed.fit_workers, src/parallel_fit.c):
+# workers are launched and grow trees; a statement_timeout stops them too.
+fw_out=$(psql -X -At -d $DB -c "SET max_parallel_workers_per_gather = 0" -c "SET pmed.fit_workers = 1" -c "SET pmed.fit_workers_min_work = 0" \
+	-c "SET client_min_messages = debug1" \
+	-c "SELECT length(pmed.forest_train(f, y, '{\"trees\": 8}')) > 0 FROM (SELECT * FROM lin LIMIT 50000) s" 2>&1)
+fw_msg=$(echo "$fw_out" | grep -o "8 trees grown by the leader and [0-9]* parallel workers.*the leader grew [0-9]*" | tail -1)
+fw_launched=$(echo "$fw_msg" | sed -E 's/.*leader and ([0-9]+) parallel.*/\1/')
+fw_leader=$(echo "$fw_msg" | sed -E 's/.*the leader grew ([0-9]+)/\1/')
+if [ -n "$fw_msg" ] && [ "$fw_launched" -ge 1 ] && [ "$fw_leader" -lt 8 ]; then
+	echo "ok - forest fit workers: $fw_launched launched, they grew $((8 - fw_leader)) of 8 trees"
+	passed=$((passed + 1))
+else
+	echo "not ok - forest fit workers: want a worker that grows trees, got: $(echo "$fw_out" | tail -2 | tr '\n' ' ')"
+	failed=$((failed + 1))
+fi
+read -r state lat <<<"$(psql -X -At -F ' ' -d $DB -c "SET pmed.fit_workers = 2" -c "SET max_parallel_workers_per_gather = 0" \
+	-c "SET statement_timeout = 700" \
+	-c "SELECT state, round((ms - 700)::numeric) FROM cancel_probe(\$q\$SELECT length(pmed.forest_train(f, y, '{\"trees\": 2000}')) FROM lin\$q\$)" 2>&1 | tail -1)"
+check "forest, 2 fit workers" statement_timeout 700 "$state" "$lat"
+fw_left=$(psql -X -At -d $DB -c "SELECT pg_sleep(0.5)" \
+	-c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'parallel worker'" | tail -1)
+if [ "$fw_left" = 0 ]; then
+	echo "ok - forest, 2 fit workers: no parallel worker left 0.5 s after the cancel"
+	passed=$((passed + 1))
+else
+	echo "not ok - forest, 2 fit workers: $fw_left parallel workers still running after the cancel"
+	failed=$((failed + 1))
+fi
+
 # pg_cancel_backend from another session, on the linear SVM and the RBF SVM
 for name in "svm linear" "svm rbf"; do
 	query=$(echo "$CASES" | grep "^$name|" | cut -d'|' -f2-)

@@ -75,6 +75,9 @@ typedef struct PmedForestGrower
 	int32_t		n_gains;
 	int32_t		cap_gains;
 	double	   *perm;			/* p permutation losses (permutation importance) */
+	uint32_t   *oob_rows;		/* (n + 31) / 32 words: the tree's out-of-bag rows */
+	int32_t    *oob_leaf;		/* the leaf each reaches (n at most) */
+	int32_t		n_oob;
 
 	/* categorical features (NULL when none) */
 	const int32_t *cat_levels;
@@ -107,6 +110,8 @@ struct PmedForestFit
 	int32_t		cap_cat_words;
 	double		depth_sum;
 	double	   *imp;
+	double	   *oob_sum;		/* n * k: summed leaf outputs of the trees that left a row out */
+	int32_t    *oob_cnt;		/* n: how many trees left it out */
 };
 
 typedef struct Split
@@ -1004,6 +1009,66 @@ tree_rows_loss(const Trainer *t, const PmedForest *f, int tree, const int32_t *o
 	return loss;
 }
 
+/* The tree just grown as a one-tree forest (start: 2 offsets) for the walker. */
+static void
+tree_view(const Trainer *t, PmedForest *f, int32_t *start)
+{
+	memset(f, 0, sizeof(*f));
+	start[0] = 0;
+	start[1] = t->n_nodes;
+	f->n_features = t->p;
+	f->n_outputs = t->k;
+	f->n_trees = 1;
+	f->tree_start = start;
+	f->n_nodes = t->n_nodes;
+	f->nodes = t->nodes;
+	f->n_leaves = t->n_leaves;
+	f->leaf_values = t->leaf_values;
+	f->cat_levels = (int32_t *) t->cat_levels;
+	f->cat_words = t->cat_words;
+}
+
+/*
+ * The leaf each out-of-bag row (w == 0) of the tree just grown reaches,
+ * FOREST_LANES rows at a time, in row order; the rows as a bitset.
+ */
+static void
+oob_leaves(Trainer *t)
+{
+	int32_t		n = t->n,
+				rows[FOREST_LANES],
+				node[FOREST_LANES];
+	const double *xs[FOREST_LANES];
+	int			m = 0;
+	int32_t		start[2];
+	PmedForest	f;
+
+	tree_view(t, &f, start);
+	memset(t->oob_rows, 0, sizeof(uint32_t) * (((size_t) n + 31) / 32));
+	t->n_oob = 0;
+	for (int32_t r = 0; r <= n; r++)
+	{
+		if (r < n && t->w[r] != 0.0)
+			continue;
+		if (r < n)
+		{
+			rows[m] = r;
+			node[m] = 0;
+			xs[m++] = t->sh->x + (size_t) r * t->p;
+		}
+		if (m == FOREST_LANES || (r == n && m > 0))
+		{
+			walk(&f, m, NULL, xs, node);
+			for (int j = 0; j < m; j++)
+			{
+				t->oob_rows[rows[j] >> 5] |= UINT32_C(1) << (rows[j] & 31);
+				t->oob_leaf[t->n_oob++] = t->nodes[node[j]].child;
+			}
+			m = 0;
+		}
+	}
+}
+
 /*
  * Permutation importance of the tree just grown on its out-of-bag rows:
  * t->perm[j] = its loss increase when feature j is permuted.
@@ -1017,21 +1082,10 @@ permutation_importance(Trainer *t, PmedRng *rng)
 	double	   *buf;
 	int32_t		m = 0;
 	double		base;
-	int32_t		start[2] = {0, t->n_nodes};
+	int32_t		start[2];
 	PmedForest	f;
 
-	memset(&f, 0, sizeof(f));
-	f.n_features = p;
-	f.n_outputs = t->k;
-	f.n_trees = 1;
-	f.tree_start = start;
-	f.n_nodes = t->n_nodes;
-	f.nodes = t->nodes;
-	f.n_leaves = t->n_leaves;
-	f.leaf_values = t->leaf_values;
-	f.cat_levels = (int32_t *) t->cat_levels;
-	f.cat_words = t->cat_words;
-
+	tree_view(t, &f, start);
 	memset(t->perm, 0, sizeof(double) * p);
 	for (int32_t r = 0; r < t->n; r++)
 		if (t->w[r] == 0.0)
@@ -1185,6 +1239,11 @@ pmed_forest_grower_new(const PmedForestShared *sh)
 	t->miss = pmed_alloc_array(k, sizeof(double));
 	if (sh->importance == PMED_FOREST_IMPORTANCE_PERMUTATION)
 		t->perm = pmed_alloc_array(t->p, sizeof(double));
+	if (sh->oob)
+	{
+		t->oob_rows = pmed_alloc_array(((size_t) n + 31) / 32, sizeof(uint32_t));
+		t->oob_leaf = pmed_alloc_array(n, sizeof(int32_t));
+	}
 	return t;
 }
 
@@ -1213,6 +1272,8 @@ pmed_forest_grower_free(PmedForestGrower *t)
 	pmed_free(t->gain_feature);
 	pmed_free(t->perm);
 	pmed_free(t->cat_words);
+	pmed_free(t->oob_rows);
+	pmed_free(t->oob_leaf);
 	pmed_free(t);
 }
 
@@ -1286,6 +1347,8 @@ pmed_forest_grow(PmedForestGrower *t, int tree, PmedForestTree *out, PmedError *
 	depth = grow_tree(t, &rng);
 	if (depth < 0)
 		return too_large(err);
+	if (t->oob_leaf != NULL)
+		oob_leaves(t);
 	if (t->perm != NULL)
 		permutation_importance(t, &rng);
 	out->n_nodes = t->n_nodes;
@@ -1303,6 +1366,13 @@ pmed_forest_grow(PmedForestGrower *t, int tree, PmedForestTree *out, PmedError *
 	out->gain_feature = t->gain_feature;
 	out->perm = t->perm;
 	out->cat_words = t->cat_words;
+	if (t->oob_leaf != NULL)
+	{
+		out->n_oob = t->n_oob;
+		out->n_oob_words = (t->n + 31) / 32;
+		out->oob_rows = t->oob_rows;
+		out->oob_leaf = t->oob_leaf;
+	}
 	return PMED_OK;
 }
 
@@ -1336,7 +1406,9 @@ pmed_forest_tree_flat_size(const PmedForestTree *tr)
 		(size_t) tr->n_gains * sizeof(double) +
 		(size_t) tr->n_perm * sizeof(double) +
 		align8((size_t) tr->n_gains * sizeof(int32_t)) +
-		align8((size_t) tr->n_cat_words * sizeof(uint32_t));
+		align8((size_t) tr->n_cat_words * sizeof(uint32_t)) +
+		align8((size_t) tr->n_oob_words * sizeof(uint32_t)) +
+		align8((size_t) tr->n_oob * sizeof(int32_t));
 }
 
 /* Lay out the arrays of *tr (counts set) over buf; copy from src when not NULL. */
@@ -1360,6 +1432,8 @@ flat_layout(PmedForestTree *tr, char *buf, const PmedForestTree *src)
 	FLAT_ARRAY(perm, tr->n_perm);
 	FLAT_ARRAY(gain_feature, tr->n_gains);
 	FLAT_ARRAY(cat_words, tr->n_cat_words);
+	FLAT_ARRAY(oob_rows, tr->n_oob_words);
+	FLAT_ARRAY(oob_leaf, tr->n_oob);
 #undef FLAT_ARRAY
 }
 
@@ -1394,6 +1468,8 @@ pmed_forest_fit_free(PmedForestFit *fit)
 	pmed_free(fit->yc);
 	pmed_free(fit->cat_levels);
 	pmed_free(fit->imp);
+	pmed_free(fit->oob_sum);
+	pmed_free(fit->oob_cnt);
 	if (fit->f != NULL)
 	{
 		pmed_free(fit->f->tree_start);
@@ -1508,6 +1584,13 @@ pmed_forest_prepare(const PmedDataset *ds, const PmedForestParams *par,
 	fit->sh.yc = fit->yc;
 	fit->sh.cat_levels = fit->cat_levels;
 	fit->imp = pmed_alloc_array(p, sizeof(double));
+	/* out-of-bag sums, unless too large to keep */
+	if ((double) n * k < 2e8)
+	{
+		fit->sh.oob = 1;
+		fit->oob_sum = pmed_alloc_array((size_t) n * k, sizeof(double));
+		fit->oob_cnt = pmed_alloc_array(n, sizeof(int32_t));
+	}
 
 	f = pmed_alloc(sizeof(PmedForest));
 	f->task = classif ? PMED_TASK_CLASSIFICATION : PMED_TASK_REGRESSION;
@@ -1608,6 +1691,27 @@ pmed_forest_append(PmedForestFit *fit, const PmedForestTree *tr, PmedError *err)
 		fit->imp[tr->gain_feature[i]] += tr->gain[i];
 	for (int32_t j = 0; j < tr->n_perm; j++)
 		fit->imp[j] += tr->perm[j];
+	/* out-of-bag sums: per row, the trees that left it out in tree order */
+	if (fit->oob_sum != NULL)
+	{
+		int32_t		j = 0;
+
+		if (tr->n_oob_words != (fit->sh.n + 31) / 32)
+			return pmed_fail(err, PMED_ERR_INTERNAL, "forest tree without its out-of-bag rows");
+		for (int32_t wi = 0; wi < tr->n_oob_words; wi++)
+			for (uint32_t m = tr->oob_rows[wi]; m != 0; m &= m - 1)
+			{
+				int32_t		r = wi * 32 + __builtin_ctz(m);
+				const double *lv;
+
+				if (j >= tr->n_oob || tr->oob_leaf[j] < 0 || tr->oob_leaf[j] >= tr->n_leaves)
+					return pmed_fail(err, PMED_ERR_INTERNAL, "forest tree with inconsistent out-of-bag rows");
+				lv = tr->leaf_values + (size_t) tr->oob_leaf[j++] * k;
+				for (int c = 0; c < k; c++)
+					fit->oob_sum[(size_t) r * k + c] += lv[c];
+				fit->oob_cnt[r]++;
+			}
+	}
 	fit->depth_sum += tr->depth;
 	if (tr->depth > f->max_depth)
 		f->max_depth = tr->depth;
@@ -1617,99 +1721,38 @@ pmed_forest_append(PmedForestFit *fit, const PmedForestTree *tr, PmedError *err)
 	return PMED_OK;
 }
 
-/* Add tree `tree`'s leaf outputs to its out-of-bag rows (w == 0), FOREST_LANES at a time. */
-static void
-oob_add_tree(double *sum, int32_t *cnt, const PmedForestShared *sh, const double *w,
-			 const PmedForest *f, int tree)
-{
-	int32_t		n = sh->n,
-				rows[FOREST_LANES],
-				node[FOREST_LANES];
-	const double *xs[FOREST_LANES];
-	int			k = sh->k,
-				m = 0;
-
-	for (int32_t r = 0; r <= n; r++)
-	{
-		if (r < n && w[r] != 0.0)
-			continue;
-		if (r < n)
-		{
-			rows[m] = r;
-			node[m] = f->tree_start[tree];
-			xs[m++] = sh->x + (size_t) r * sh->p;
-		}
-		if (m == FOREST_LANES || (r == n && m > 0))
-		{
-			walk(f, m, NULL, xs, node);
-			for (int j = 0; j < m; j++)
-			{
-				const double *lv = f->leaf_values + (size_t) f->nodes[node[j]].child * k;
-
-				for (int c = 0; c < k; c++)
-					sum[(size_t) rows[j] * k + c] += lv[c];
-				cnt[rows[j]]++;
-			}
-			m = 0;
-		}
-	}
-}
-
 /*
- * Out-of-bag misclassification rate or mean squared error, NaN when none
- * (or too large to keep): per row, the trees that left it out summed in
- * tree order.
+ * Out-of-bag misclassification rate or mean squared error from the sums
+ * append made, NaN when none (or too large to keep).
  */
 static void
 oob_error(PmedForestFit *fit, PmedForest *f)
 {
 	const PmedForestShared *sh = &fit->sh;
-	int32_t		n = sh->n;
 	int			k = sh->k;
-	double	   *sum;
-	int32_t    *cnt;
-	double	   *w;
-	int32_t    *idx;
 	double		e = 0.0;
 
 	f->oob_error = NAN;
-	if ((double) n * k >= 2e8)
+	if (fit->oob_sum == NULL)
 		return;
-	sum = pmed_alloc_array((size_t) n * k, sizeof(double));
-	cnt = pmed_alloc_array(n, sizeof(int32_t));
-	w = pmed_alloc_array(n, sizeof(double));
-	idx = pmed_alloc_array(n, sizeof(int32_t));
-	for (int tree = 0; tree < f->n_trees; tree++)
+	for (int32_t r = 0; r < sh->n; r++)
 	{
-		PmedRng		rng;
+		const double *s = fit->oob_sum + (size_t) r * k;
 
-		pmed_check_interrupts();
-		tree_rng(sh, tree, &rng);
-		draw_weights(sh, &rng, w, idx);
-		oob_add_tree(sum, cnt, sh, w, f, tree);
-	}
-	for (int32_t r = 0; r < n; r++)
-	{
-		const double *s = sum + (size_t) r * k;
-
-		if (cnt[r] == 0)
+		if (fit->oob_cnt[r] == 0)
 			continue;
 		f->oob_rows++;
 		if (sh->classif)
 			e += argmax(s, k) == sh->yc[r] ? 0.0 : 1.0;
 		else
 		{
-			double		d = s[0] / cnt[r] - sh->y[r];
+			double		d = s[0] / fit->oob_cnt[r] - sh->y[r];
 
 			e += d * d;
 		}
 	}
 	if (f->oob_rows > 0)
 		f->oob_error = e / f->oob_rows;
-	pmed_free(sum);
-	pmed_free(cnt);
-	pmed_free(w);
-	pmed_free(idx);
 }
 
 PmedStatus

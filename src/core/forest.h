@@ -191,7 +191,9 @@ typedef struct PmedForestShared
 	const int32_t *usable;		/* n_usable features with two bins or more, ascending */
 	const int32_t *yc;			/* n class indices (classification), else NULL */
 	const double *y;			/* n labels */
-	const double *x;			/* n * p rows: needed to grow only for permutation importance */
+	const double *x;			/* n * p rows (out-of-bag leaves, permutation importance) */
+	int32_t		oob;			/* growers record each tree's out-of-bag leaves */
+	int32_t		pad2;
 	const int32_t *cat_levels;	/* p level counts, or NULL */
 } PmedForestShared;
 
@@ -206,6 +208,8 @@ typedef struct PmedForestTree
 	int32_t		depth;
 	int32_t		n_perm;			/* p with permutation importance, else 0 */
 	int32_t		k;
+	int32_t		n_oob;			/* out-of-bag rows walked (0 when the fit keeps no OOB) */
+	int32_t		n_oob_words;	/* (n + 31) / 32 when n_oob > 0 */
 	PmedForestNode *nodes;
 	double	   *cover;
 	double	   *leaf_values;	/* n_leaves * k */
@@ -213,6 +217,8 @@ typedef struct PmedForestTree
 	int32_t    *gain_feature;	/* ... and their features */
 	double	   *perm;			/* n_perm permutation losses on the out-of-bag rows */
 	uint32_t   *cat_words;
+	uint32_t   *oob_rows;		/* bitset of the out-of-bag rows ... */
+	int32_t    *oob_leaf;		/* ... and the leaf each reaches, in row order */
 } PmedForestTree;
 
 typedef struct PmedForestFit PmedForestFit;
