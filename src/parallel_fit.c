@@ -24,6 +24,8 @@
  */
 #include "pmed.h"
 
+#include <sys/resource.h>
+
 #include "access/parallel.h"
 #include "access/xact.h"
 #include "miscadmin.h"
@@ -117,16 +119,31 @@ attach_arrays(PmedForestShared *sh, const PfitOffsets *off, char *base)
 #undef AT
 }
 
+/* CPU seconds (user + system) this process has used. */
+static double
+cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
 /*
  * Grow trees until none is left (or a size limit stops everyone), each
  * into the DSA area, its pointer in slots[tree].  Returns how many this
  * process grew.
  */
 static int
-grow_trees(PfitHeader *hdr, const PmedForestShared *sh, dsa_area *area, dsa_pointer *slots)
+grow_trees(PfitHeader *hdr, const PmedForestShared *sh, dsa_area *area, dsa_pointer *slots,
+		   double *cpu)
 {
-	PmedForestGrower *g = pmed_forest_grower_new(sh);
+	PmedForestGrower *g;
 	int			grown = 0;
+	double		cpu0 = cpu_seconds();
+
+	g = pmed_forest_grower_new(sh);
 
 	for (;;)
 	{
@@ -173,6 +190,7 @@ grow_trees(PfitHeader *hdr, const PmedForestShared *sh, dsa_area *area, dsa_poin
 		grown++;
 	}
 	pmed_forest_grower_free(g);
+	*cpu = cpu_seconds() - cpu0;
 	return grown;
 }
 
@@ -186,11 +204,13 @@ pmed_forest_worker_main(dsm_segment *seg, shm_toc *toc)
 	PmedForestShared sh = hdr->sh;
 	dsa_area   *area;
 	int			grown;
+	double		cpu;
 
 	attach_arrays(&sh, &hdr->off, arrays);
 	area = dsa_attach_in_place(place, seg);
-	grown = grow_trees(hdr, &sh, area, slots);
-	elog(DEBUG2, "pmed forest fit: parallel worker %d grew %d trees", ParallelWorkerNumber, grown);
+	grown = grow_trees(hdr, &sh, area, slots, &cpu);
+	elog(DEBUG1, "pmed forest fit: parallel worker %d grew %d trees in %.3f s of CPU",
+		 ParallelWorkerNumber, grown, cpu);
 	dsa_detach(area);
 }
 
@@ -222,6 +242,7 @@ train_serial(PmedForestFit *fit)
 	int			n_trees = pmed_forest_fit_shared(fit)->n_trees;
 	PmedForest *f;
 	PmedError	err = {0};
+	double		cpu0 = cpu_seconds();
 
 	for (int tree = 0; tree < n_trees; tree++)
 	{
@@ -232,6 +253,8 @@ train_serial(PmedForestFit *fit)
 			pmed_report(&err);
 	}
 	pmed_forest_grower_free(g);
+	elog(DEBUG1, "pmed forest fit: %d trees grown serially in %.3f s of CPU",
+		 n_trees, cpu_seconds() - cpu0);
 	if (pmed_forest_finish(fit, &f, &err) != PMED_OK)
 		pmed_report(&err);
 	return f;
@@ -256,6 +279,7 @@ pmed_forest_train_parallel(const PmedDataset *ds, const PmedForestParams *par)
 	dsa_area   *area;
 	PmedForestShared lsh;
 	int			leader_grown;
+	double		leader_cpu;
 	bool		with_x;
 	PmedForestGrower *g = NULL;
 
@@ -326,11 +350,11 @@ pmed_forest_train_parallel(const PmedDataset *ds, const PmedForestParams *par)
 
 	LaunchParallelWorkers(pcxt);
 	/* the leader takes trees as a worker does */
-	leader_grown = grow_trees(hdr, &lsh, area, slots);
+	leader_grown = grow_trees(hdr, &lsh, area, slots, &leader_cpu);
 	WaitForParallelWorkersToFinish(pcxt);
 	ereport(DEBUG1,
-			(errmsg("pmed forest fit: %d trees grown by the leader and %d parallel workers (%d asked for); the leader grew %d",
-					sh->n_trees, pcxt->nworkers_launched, nworkers, leader_grown)));
+			(errmsg("pmed forest fit: %d trees grown by the leader and %d parallel workers (%d asked for); the leader grew %d in %.3f s of CPU",
+					sh->n_trees, pcxt->nworkers_launched, nworkers, leader_grown, leader_cpu)));
 
 	/* the merge, in tree order */
 	for (int t = 0; t < sh->n_trees; t++)

@@ -133,13 +133,71 @@ typedef struct StackItem
 	int32_t		depth;
 } StackItem;
 
-static int
-cmp_double(const void *a, const void *b)
+/* A double's bits as an unsigned key in the same order (finite, not NaN). */
+static inline uint64_t
+order_key(double x)
 {
-	double		x = *(const double *) a,
-				y = *(const double *) b;
+	uint64_t	u;
 
-	return (x > y) - (x < y);
+	memcpy(&u, &x, sizeof(u));
+	return (u >> 63) ? ~u : u | (UINT64_C(1) << 63);
+}
+
+static inline double
+key_value(uint64_t u)
+{
+	double		x;
+
+	u = (u >> 63) ? u & ~(UINT64_C(1) << 63) : ~u;
+	memcpy(&x, &u, sizeof(x));
+	return x;
+}
+
+/*
+ * Sort cnt keys with their rows ascending, least significant byte first,
+ * skipping bytes every key shares.  The arrays swap with the scratch
+ * arrays (*key2, *row2, same size) as passes go: on return *key and *row
+ * hold the sorted data.
+ */
+static void
+radix_sort(uint64_t **key, int32_t **row, uint64_t **key2, int32_t **row2, int32_t cnt)
+{
+	for (int shift = 0; shift < 64 && cnt > 0; shift += 8)
+	{
+		int32_t		count[256] = {0};
+		int32_t		sum = 0;
+		const uint64_t *k = *key;
+		const int32_t *r = *row;
+		uint64_t   *k2 = *key2,
+				   *tk;
+		int32_t    *r2 = *row2,
+				   *tr;
+
+		for (int32_t i = 0; i < cnt; i++)
+			count[(k[i] >> shift) & 0xFF]++;
+		if (count[(k[0] >> shift) & 0xFF] == cnt)
+			continue;
+		for (int b = 0; b < 256; b++)
+		{
+			int32_t		c = count[b];
+
+			count[b] = sum;
+			sum += c;
+		}
+		for (int32_t i = 0; i < cnt; i++)
+		{
+			int32_t		d = count[(k[i] >> shift) & 0xFF]++;
+
+			k2[d] = k[i];
+			r2[d] = r[i];
+		}
+		tk = *key;
+		*key = *key2;
+		*key2 = tk;
+		tr = *row;
+		*row = *row2;
+		*row2 = tr;
+	}
 }
 
 /* Cut every feature into bins and code each cell; false when a value is not finite. */
@@ -149,6 +207,11 @@ bin_features(PmedForestFit *t)
 	int32_t		n = t->sh.n;
 	int			p = t->sh.p;
 	double	   *v = pmed_alloc_array(n ? n : 1, sizeof(double));
+	uint64_t   *key = pmed_alloc_array(n ? n : 1, sizeof(uint64_t));
+	uint64_t   *key2 = pmed_alloc_array(n ? n : 1, sizeof(uint64_t));
+	int32_t    *row = pmed_alloc_array(n ? n : 1, sizeof(int32_t));
+	int32_t    *row2 = pmed_alloc_array(n ? n : 1, sizeof(int32_t));
+	const int32_t *sorted_row;
 
 	t->bins = pmed_alloc_array((size_t) n * p, 1);
 	t->nbins = pmed_alloc_array(p, sizeof(int32_t));
@@ -200,9 +263,20 @@ bin_features(PmedForestFit *t)
 				pmed_fail(t->err, PMED_ERR_INVALID, "feature values must be finite");
 				return false;
 			}
-			v[cnt++] = x;
+			key[cnt] = order_key(x == 0 ? 0.0 : x);	/* -0 is 0 */
+			row[cnt++] = i;
 		}
-		pmed_sort(v, cnt, sizeof(double), cmp_double);
+		{
+			uint64_t   *k = key,
+					   *k2 = key2;
+			int32_t    *r = row,
+					   *r2 = row2;
+
+			radix_sort(&k, &r, &k2, &r2, cnt);
+			for (int32_t i = 0; i < cnt; i++)
+				v[i] = key_value(k[i]);
+			sorted_row = r;
+		}
 
 		for (int32_t i = 0; i < cnt;)
 		{
@@ -230,30 +304,20 @@ bin_features(PmedForestFit *t)
 		if (nb >= 2)
 			t->usable[t->sh.n_usable++] = f;
 
-		for (int32_t i = 0; i < n; i++)
+		/* each value's bin: the first whose largest value is not below it */
+		memset(col, MISSING_BIN, n);
+		for (int32_t i = 0, b = 0; i < cnt; i++)
 		{
-			double		x = t->ds->x[(size_t) i * p + f];
-			int			a = 0,
-						b = nb - 1;
-
-			if (isnan(x))
-			{
-				col[i] = MISSING_BIN;
-				continue;
-			}
-			while (a < b)
-			{
-				int			m = (a + b) / 2;
-
-				if (hi[m] >= x)
-					b = m;
-				else
-					a = m + 1;
-			}
-			col[i] = (uint8_t) a;
+			while (v[i] > hi[b])
+				b++;
+			col[sorted_row[i]] = (uint8_t) b;
 		}
 	}
 	pmed_free(v);
+	pmed_free(key);
+	pmed_free(key2);
+	pmed_free(row);
+	pmed_free(row2);
 	return true;
 }
 

@@ -52,28 +52,30 @@ SET pmed.fit_workers_min_work = $min_work;
 SET client_min_messages = debug1;
 SELECT pg_backend_pid() AS bpid \gset
 \setenv BPID :bpid
-\! echo "cpu0 \$(awk '{print \$14 + \$15}' /proc/\$BPID/stat) \$(awk '{print \$4}' /proc/\$BPID/stat | xargs -I{} awk '{print \$16 + \$17}' /proc/{}/stat)"
+\! echo "cpu0 \$(awk '{print \$14 + \$15}' /proc/\$BPID/stat)"
 SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
 CREATE TEMP TABLE m AS $q;
 SELECT 'wall', round((extract(epoch FROM clock_timestamp()) - :t0) * 1000);
-\! echo "cpu1 \$(awk '{print \$14 + \$15}' /proc/\$BPID/stat) \$(awk '{print \$4}' /proc/\$BPID/stat | xargs -I{} awk '{print \$16 + \$17}' /proc/{}/stat)"
+\! echo "cpu1 \$(awk '{print \$14 + \$15}' /proc/\$BPID/stat)"
 SELECT 'fit', pmed.model_info(model)->>'training_seconds',
        md5(substring(model FROM 1 FOR 16) || substring(model FROM 21 FOR s) || substring(model FROM 29 + s))
 FROM m, LATERAL (SELECT get_byte(model, 24) + get_byte(model, 25) * 256 + get_byte(model, 26) * 65536
                         + get_byte(model, 27) * 16777216 AS s) q;
 SQL
-	local hz wall fit md5 c0 c1 lcpu wcpu launched leader
+	local hz wall fit md5 c0 c1 lcpu wcpu launched leader tl tw
 	hz=$(getconf CLK_TCK)
 	wall=$(awk -F'|' '$1 == "wall" {print $2}' "$OUT/one")
 	fit=$(awk -F'|' '$1 == "fit" {print $2}' "$OUT/one")
 	md5=$(awk -F'|' '$1 == "fit" {print $3}' "$OUT/one")
 	c0=$(grep '^cpu0' "$OUT/one")
 	c1=$(grep '^cpu1' "$OUT/one")
-	lcpu=$(echo "$c0 $c1" | awk -v hz="$hz" '{printf "%.2f", ($5 - $2) / hz}')
-	wcpu=$(echo "$c0 $c1" | awk -v hz="$hz" '{printf "%.2f", ($6 - $3) / hz}')
+	lcpu=$(echo "$c0 $c1" | awk -v hz="$hz" '{printf "%.2f", ($4 - $2) / hz}')
+	# CPU of growing the trees, as the processes report it (DEBUG1)
+	tl=$(grep -oE "(the leader grew [0-9]+|grown serially) in [0-9.]+ s of CPU" "$OUT/err" | awk '{print $(NF-3)}' | tail -1 || true)
+	tw=$(grep -oE "parallel worker [0-9]+ grew [0-9]+ trees in [0-9.]+ s of CPU" "$OUT/err" | awk '{s += $(NF-3)} END {printf "%.2f", s}' || true)
 	launched=$(grep -o "and [0-9]* parallel workers" "$OUT/err" | awk '{print $2}' | tail -1 || true)
 	leader=$(grep -o "the leader grew [0-9]*" "$OUT/err" | awk '{print $4}' | tail -1 || true)
-	echo "$name $w $wall $fit $lcpu $wcpu ${launched:-0} ${leader:--} $md5" >>"$OUT/runs"
+	echo "$name $w $wall $fit $lcpu ${tl:--} $tw ${launched:-0} ${leader:--} $md5" >>"$OUT/runs"
 }
 
 GEN_Q="SELECT pmed.forest_train(f, y, '{\"trees\": $TREES, \"seed\": 1}') AS model FROM gen"
@@ -94,11 +96,11 @@ for r in $(seq 1 "$RUNS"); do
 done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| data | fit_workers | run | wall (ms) | fit (s) | backend CPU (s) | worker CPU (s) | workers launched | trees by the backend | model md5 (sans time) |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
-awk '{n[$1" "$2]++; printf "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, n[$1" "$2], $3, $4, $5, $6, $7, $8, substr($9, 1, 12)}' "$OUT/runs"
+echo "| data | fit_workers | run | wall (ms) | fit (s) | backend CPU, whole query (s) | backend CPU, trees (s) | workers' CPU, trees (s) | workers launched | trees by the backend | model md5 (sans time) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+awk '{n[$1" "$2]++; printf "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, n[$1" "$2], $3, $4, $5, $6, $7, $8, $9, substr($10, 1, 12)}' "$OUT/runs"
 echo
-echo "| data | median wall w=0 / w=1 | median fit w=0 / w=1 | median backend CPU w=0 / w=1 | models identical |"
+echo "| data | median wall w=0 / w=1 | median fit w=0 / w=1 | backend CPU w=0 / 2-core estimate w=1 | models identical |"
 echo "|---|---|---|---|---|"
 for d in gen wdbc wdbc-forced; do
 	base=$d
@@ -108,10 +110,14 @@ for d in gen wdbc wdbc-forced; do
 		[ "$1" = 0 ] && dd=$base
 		awk -v d="$dd" -v w="$1" -v c="$2" '$1 == d && $2 == w {print $c}' "$OUT/runs" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'
 	}
-	same=$(awk -v d="$d" -v b="$base" '$1 == d || $1 == b {print $9}' "$OUT/runs" | sort -u | wc -l)
-	echo "| $d | $(med 0 3) / $(med 1 3) = $(awk -v a="$(med 0 3)" -v b="$(med 1 3)" 'BEGIN {printf "%.2fx", a / b}') | $(med 0 4) / $(med 1 4) = $(awk -v a="$(med 0 4)" -v b="$(med 1 4)" 'BEGIN {printf "%.2fx", a / b}') | $(med 0 5) / $(med 1 5) = $(awk -v a="$(med 0 5)" -v b="$(med 1 5)" 'BEGIN {printf "%.2fx", a / b}') | $([ "$same" = 1 ] && echo yes || echo "NO ($same different)") |"
+	ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2fx", a / b}'; }
+	# With a core per process the trees split evenly: the statement's serial
+	# CPU (backend CPU minus its trees) plus half the trees' CPU of all processes.
+	est=$(awk -v d="$d" '$1 == d && $2 == 1 && $6 != "-" {print $5 - $6 + ($6 + $7) / 2}' "$OUT/runs" | sort -g | awk '{a[NR] = $1} END {printf "%.2f", a[int((NR + 1) / 2)]}')
+	same=$(awk -v d="$d" -v b="$base" '$1 == d || $1 == b {print $10}' "$OUT/runs" | sort -u | wc -l)
+	echo "| $d | $(med 0 3) / $(med 1 3) = $(ratio "$(med 0 3)" "$(med 1 3)") | $(med 0 4) / $(med 1 4) = $(ratio "$(med 0 4)" "$(med 1 4)") | $(med 0 5) / $est = $(ratio "$(med 0 5)" "$est") | $([ "$same" = 1 ] && echo yes || echo "NO ($same different)") |"
 done
-fixed=$(awk '$1 == "gen-1-tree" {print $4}' "$OUT/runs")
 echo
-echo "# serial part: the fit of one tree (canonical row order, binning, one tree, OOB) takes ${fixed} s of the fit"
+awk '$1 == "gen-1-tree" {printf "# serial part: with one tree the statement takes %s s of backend CPU (reading rows, canonical order, binning, one tree) and the fit %s s\n", $5, $4}' "$OUT/runs"
+awk '$1 == "gen" && $2 == 0 && $6 != "-" {printf "# gen, serial run %d: the trees take %s of %s s of backend CPU (%.0f%%)\n", ++i, $6, $5, 100 * $6 / $5}' "$OUT/runs"
 psql -X -q -d postgres -c "DROP DATABASE $DB" >/dev/null
