@@ -169,6 +169,7 @@ done <<<"$CASES"
 
 # Forest trees grown by parallel workers (pmed.fit_workers, src/parallel_fit.c):
 # workers are launched and grow trees; a statement_timeout stops them too.
+FW_OUT_FILE=$(mktemp)
 fw_out=$(psql -X -At -d $DB -c "SET max_parallel_workers_per_gather = 0" -c "SET pmed.fit_workers = 1" -c "SET pmed.fit_workers_min_work = 0" \
 	-c "SET client_min_messages = debug1" \
 	-c "SELECT length(pmed.forest_train(f, y, '{\"trees\": 8}')) > 0 FROM (SELECT * FROM lin LIMIT 50000) s" 2>&1)
@@ -182,19 +183,28 @@ else
 	echo "not ok - forest fit workers: want a worker that grows trees, got: $(echo "$fw_out" | tail -2 | tr '\n' ' ')"
 	failed=$((failed + 1))
 fi
-read -r state lat <<<"$(psql -X -At -F ' ' -d $DB -c "SET pmed.fit_workers = 2" -c "SET max_parallel_workers_per_gather = 0" \
-	-c "SET statement_timeout = 700" \
-	-c "SELECT state, round((ms - 700)::numeric) FROM cancel_probe(\$q\$SELECT length(pmed.forest_train(f, y, '{\"trees\": 2000}')) FROM lin\$q\$)" 2>&1 | tail -1)"
-check "forest, 2 fit workers" statement_timeout 700 "$state" "$lat"
+# 20,000 rows x 10,000 trees: the rows are read in a moment, then the fit
+# runs with its workers; statement_timeout fires while they grow trees.
+fw_q="SELECT length(pmed.forest_train(f, y, '{\"trees\": 10000}')) FROM (SELECT * FROM lin LIMIT 20000) s"
+psql -X -At -F ' ' -d $DB -c "SET pmed.fit_workers = 2" -c "SET max_parallel_workers_per_gather = 0" \
+	-c "SET statement_timeout = 1500" \
+	-c "SELECT state, round((ms - 1500)::numeric) FROM cancel_probe(\$q\$$fw_q\$q\$)" >"$FW_OUT_FILE" 2>&1 &
+fw_victim=$!
+sleep 1.1
+fw_seen=$(psql -X -At -d $DB -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'parallel worker'")
+wait $fw_victim
+read -r state lat <<<"$(tail -1 "$FW_OUT_FILE")"
+check "forest, 2 fit workers ($fw_seen running at 1.1 s)" statement_timeout 1500 "$state" "$lat"
 fw_left=$(psql -X -At -d $DB -c "SELECT pg_sleep(0.5)" \
 	-c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'parallel worker'" | tail -1)
-if [ "$fw_left" = 0 ]; then
-	echo "ok - forest, 2 fit workers: no parallel worker left 0.5 s after the cancel"
+if [ "$fw_seen" -ge 1 ] && [ "$fw_left" = 0 ]; then
+	echo "ok - forest, 2 fit workers: $fw_seen growing trees before the cancel, none left 0.5 s after it"
 	passed=$((passed + 1))
 else
-	echo "not ok - forest, 2 fit workers: $fw_left parallel workers still running after the cancel"
+	echo "not ok - forest, 2 fit workers: $fw_seen parallel workers before the cancel (want >= 1), $fw_left after it (want 0)"
 	failed=$((failed + 1))
 fi
+rm -f "$FW_OUT_FILE"
 
 # pg_cancel_backend from another session, on the linear SVM and the RBF SVM
 for name in "svm linear" "svm rbf"; do
