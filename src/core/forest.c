@@ -1828,9 +1828,10 @@ pmed_forest_finish(PmedForestFit *fit, PmedForest **out, PmedError *err)
 	*out = NULL;
 	if (fit->next_tree != fit->sh.n_trees)
 	{
+		pmed_fail(err, PMED_ERR_INTERNAL, "forest finished with %d of %d trees",
+				  fit->next_tree, fit->sh.n_trees);
 		pmed_forest_fit_free(fit);
-		return pmed_fail(err, PMED_ERR_INTERNAL, "forest finished with %d of %d trees",
-						 fit->next_tree, fit->sh.n_trees);
+		return PMED_ERR_INTERNAL;
 	}
 	f->mean_depth = fit->depth_sum / f->n_trees;
 	/* importance: permutation losses averaged over trees, or impurity shares summing to 1 */

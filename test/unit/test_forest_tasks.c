@@ -268,16 +268,18 @@ test_misuse(void)
 	g = pmed_forest_grower_new(pmed_forest_fit_shared(fit));
 	CHECK(pmed_forest_grow(g, 0, &tr, &err) == PMED_OK, "grow");
 	CHECK(pmed_forest_append(fit, &tr, &err) == PMED_OK, "append");
+	pmed_forest_grower_free(g);
 	CHECK(pmed_forest_finish(fit, &f, &err) == PMED_ERR_INTERNAL, "finish with a tree missing is refused");
 	CHECK(pmed_forest_prepare(&ds, &par, &fit, &err) == PMED_OK, "prepare");
+	g = pmed_forest_grower_new(pmed_forest_fit_shared(fit));
 	for (int t = 0; t < 2; t++)
 	{
 		CHECK(pmed_forest_grow(g, t, &tr, &err) == PMED_OK, "grow");
 		CHECK(pmed_forest_append(fit, &tr, &err) == PMED_OK, "append");
 	}
 	CHECK(pmed_forest_append(fit, &tr, &err) == PMED_ERR_INTERNAL, "a tree past the last is refused");
-	CHECK(pmed_forest_finish(fit, &f, &err) == PMED_OK && f->n_trees == 2, "finish");
 	pmed_forest_grower_free(g);
+	CHECK(pmed_forest_finish(fit, &f, &err) == PMED_OK && f->n_trees == 2, "finish");
 }
 
 int
