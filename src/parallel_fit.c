@@ -234,9 +234,12 @@ workers_wanted(const PmedForestShared *sh, Size arrays_size)
 	return Min(n, sh->n_trees - 1);
 }
 
+/* CPU seconds of this backend when the current fit started */
+static double cpu_start;
+
 /* The serial fit: the same grow / append / finish, every tree here. */
 static PmedForest *
-train_serial(PmedForestFit *fit)
+train_serial(PmedForestFit *fit, double cpu_prepare)
 {
 	PmedForestGrower *g = pmed_forest_grower_new(pmed_forest_fit_shared(fit));
 	int			n_trees = pmed_forest_fit_shared(fit)->n_trees;
@@ -253,10 +256,12 @@ train_serial(PmedForestFit *fit)
 			pmed_report(&err);
 	}
 	pmed_forest_grower_free(g);
-	elog(DEBUG1, "pmed forest fit: %d trees grown serially in %.3f s of CPU",
-		 n_trees, cpu_seconds() - cpu0);
+	cpu0 = cpu_seconds() - cpu0;
+	elog(DEBUG1, "pmed forest fit: %d trees grown serially in %.3f s of CPU", n_trees, cpu0);
 	if (pmed_forest_finish(fit, &f, &err) != PMED_OK)
 		pmed_report(&err);
+	elog(DEBUG1, "pmed forest fit: backend CPU: binning %.3f s, trees %.3f s, the rest of the fit %.3f s",
+		 cpu_prepare, cpu0, cpu_seconds() - cpu_prepare - cpu0 - cpu_start);
 	return f;
 }
 
@@ -280,18 +285,21 @@ pmed_forest_train_parallel(const PmedDataset *ds, const PmedForestParams *par)
 	PmedForestShared lsh;
 	int			leader_grown;
 	double		leader_cpu;
+	double		cpu_prepare;
 	bool		with_x;
 	PmedForestGrower *g = NULL;
 
+	cpu_start = cpu_seconds();
 	if (pmed_forest_prepare(ds, par, &fit, &err) != PMED_OK)
 		pmed_report(&err);
+	cpu_prepare = cpu_seconds() - cpu_start;
 	sh = pmed_forest_fit_shared(fit);
 	/* rows for the out-of-bag walk and permutation importance */
 	with_x = sh->oob || sh->importance == PMED_FOREST_IMPORTANCE_PERMUTATION;
 	layout_arrays(sh, with_x, &off, &arrays_size);
 	nworkers = workers_wanted(sh, arrays_size);
 	if (nworkers == 0)
-		return train_serial(fit);
+		return train_serial(fit, cpu_prepare);
 
 	slots_size = sizeof(dsa_pointer) * sh->n_trees;
 	EnterParallelMode();
@@ -308,7 +316,7 @@ pmed_forest_train_parallel(const PmedDataset *ds, const PmedForestParams *par)
 		DestroyParallelContext(pcxt);
 		ExitParallelMode();
 		elog(DEBUG1, "pmed forest fit: serial, no dynamic shared memory segment");
-		return train_serial(fit);
+		return train_serial(fit, cpu_prepare);
 	}
 
 	hdr = shm_toc_allocate(pcxt->toc, sizeof(PfitHeader));
@@ -391,5 +399,7 @@ pmed_forest_train_parallel(const PmedDataset *ds, const PmedForestParams *par)
 
 	if (pmed_forest_finish(fit, &f, &err) != PMED_OK)
 		pmed_report(&err);
+	elog(DEBUG1, "pmed forest fit: backend CPU: binning %.3f s, trees %.3f s, the rest of the fit %.3f s",
+		 cpu_prepare, leader_cpu, cpu_seconds() - cpu_start - cpu_prepare - leader_cpu);
 	return f;
 }

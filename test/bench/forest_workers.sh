@@ -3,10 +3,12 @@
 # pmed.forest_train with pmed.fit_workers = 0 (serial) and 1 (the backend and
 # one parallel worker grow the trees: 2 processes for 2 cores), interleaved
 # runs, on a generated table and on WDBC.  Prints a table: wall clock of the
-# query, the fit alone (model_info training_seconds: canonical row order,
-# binning, trees, out-of-bag error), CPU of the backend (the critical path
-# when each process has a core) and of the fit workers, and whether the
-# models are the same bytes.  Not a test: timings depend on the machine's
+# statement, CPU of the backend (whole statement; and, from the fit's DEBUG1
+# messages, binning, growing trees, the rest of the fit), CPU of the fit
+# workers' trees, a 2-core estimate from these CPU times (the backend's CPU
+# outside the trees plus the longer of the two processes' trees: the wall
+# clock when each process has a core), and whether the models are the same
+# bytes.  Not a test: timings depend on the machine's
 # load, which it prints.
 #
 # Needs a running server with pmed installed (PGHOST/PGPORT/PGUSER, as
@@ -41,8 +43,10 @@ VACUUM ANALYZE gen;
 VACUUM ANALYZE wdbc;
 SQL
 
-# run NAME WORKERS QUERY: one timed run in a fresh session; appends
-# "name workers wall_ms fit_s leader_cpu_s worker_cpu_s launched leader_trees md5" to $OUT/runs
+# run NAME WORKERS QUERY [MIN_WORK]: one timed run in a fresh session; appends
+# "name workers wall_ms backend_cpu binning trees_backend rest trees_workers launched
+#  trees_by_backend md5" to $OUT/runs (CPU in s: the backend's for the whole
+# statement from /proc, the rest from the fit's DEBUG1 messages)
 run() {
 	local name=$1 w=$2 q=$3 min_work=${4:-1000000}
 	psql -X -q -At -d $DB >"$OUT/one" 2>"$OUT/err" <<SQL
@@ -53,32 +57,27 @@ SET client_min_messages = debug1;
 SELECT pg_backend_pid() AS bpid \gset
 \setenv BPID :bpid
 \! echo "cpu0 \$(awk '{print \$14 + \$15}' /proc/\$BPID/stat)"
--- the model is stored uncompressed: pglz over a 90 MB forest would add seconds of CPU
-CREATE TEMP TABLE m (model bytea);
-ALTER TABLE m ALTER model SET STORAGE EXTERNAL;
 SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
-INSERT INTO m $q;
+-- the model is not stored: md5 of its bytes but the training time and checksum
+SELECT 'md5', md5(substring(model FROM 1 FOR 16) || substring(model FROM 21 FOR s) || substring(model FROM 29 + s))
+FROM ($q) m, LATERAL (SELECT get_byte(model, 24) + get_byte(model, 25) * 256 + get_byte(model, 26) * 65536
+                             + get_byte(model, 27) * 16777216 AS s) q;
 SELECT 'wall', round((extract(epoch FROM clock_timestamp()) - :t0) * 1000);
 \! echo "cpu1 \$(awk '{print \$14 + \$15}' /proc/\$BPID/stat)"
-SELECT 'fit', pmed.model_info(model)->>'training_seconds',
-       md5(substring(model FROM 1 FOR 16) || substring(model FROM 21 FOR s) || substring(model FROM 29 + s))
-FROM m, LATERAL (SELECT get_byte(model, 24) + get_byte(model, 25) * 256 + get_byte(model, 26) * 65536
-                        + get_byte(model, 27) * 16777216 AS s) q;
 SQL
-	local hz wall fit md5 c0 c1 lcpu wcpu launched leader tl tw
+	local hz wall md5 c0 c1 bcpu split launched leader tw
 	hz=$(getconf CLK_TCK)
 	wall=$(awk -F'|' '$1 == "wall" {print $2}' "$OUT/one")
-	fit=$(awk -F'|' '$1 == "fit" {print $2}' "$OUT/one")
-	md5=$(awk -F'|' '$1 == "fit" {print $3}' "$OUT/one")
+	md5=$(awk -F'|' '$1 == "md5" {print $2}' "$OUT/one")
 	c0=$(grep '^cpu0' "$OUT/one")
 	c1=$(grep '^cpu1' "$OUT/one")
-	lcpu=$(echo "$c0 $c1" | awk -v hz="$hz" '{printf "%.2f", ($4 - $2) / hz}')
-	# CPU of growing the trees, as the processes report it (DEBUG1)
-	tl=$(grep -oE "(the leader grew [0-9]+|grown serially) in [0-9.]+ s of CPU" "$OUT/err" | awk '{print $(NF-3)}' | tail -1 || true)
-	tw=$(grep -oE "parallel worker [0-9]+ grew [0-9]+ trees in [0-9.]+ s of CPU" "$OUT/err" | awk '{s += $(NF-3)} END {printf "%.2f", s}' || true)
+	bcpu=$(echo "$c0 $c1" | awk -v hz="$hz" '{printf "%.2f", ($4 - $2) / hz}')
+	split=$(grep -oE "backend CPU: binning [0-9.]+ s, trees [0-9.]+ s, the rest of the fit [0-9.]+ s" "$OUT/err" | tail -1 | awk '{print $4, $7, $14}' || true)
+	tw=$(grep -oE "parallel worker [0-9]+ grew [0-9]+ trees in [0-9.]+ s of CPU" "$OUT/err" | awk '{s += $(NF-3)} END {printf "%.3f", s}' || true)
 	launched=$(grep -o "and [0-9]* parallel workers" "$OUT/err" | awk '{print $2}' | tail -1 || true)
 	leader=$(grep -o "the leader grew [0-9]*" "$OUT/err" | awk '{print $4}' | tail -1 || true)
-	echo "$name $w $wall $fit $lcpu ${tl:--} $tw ${launched:-0} ${leader:--} $md5" >>"$OUT/runs"
+	[ -n "$split" ] || split="- - -"
+	echo "$name $w $wall $bcpu $split $tw ${launched:-0} ${leader:--} $md5" >>"$OUT/runs"
 }
 
 GEN_Q="SELECT pmed.forest_train(f, y, '{\"trees\": $TREES, \"seed\": 1}') AS model FROM gen"
@@ -99,28 +98,30 @@ for r in $(seq 1 "$RUNS"); do
 done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| data | fit_workers | run | wall (ms) | fit (s) | backend CPU, whole query (s) | backend CPU, trees (s) | workers' CPU, trees (s) | workers launched | trees by the backend | model md5 (sans time) |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
-awk '{n[$1" "$2]++; printf "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, n[$1" "$2], $3, $4, $5, $6, $7, $8, $9, substr($10, 1, 12)}' "$OUT/runs"
+echo "| data | fit_workers | run | wall (ms) | backend CPU, statement (s) | binning (s) | trees, backend (s) | rest of the fit (s) | trees, workers (s) | workers launched | trees by the backend | model md5 (sans time) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+awk '{n[$1" "$2]++; printf "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, n[$1" "$2], $3, $4, $5, $6, $7, $8, $9, $10, substr($11, 1, 12)}' "$OUT/runs"
 echo
-echo "| data | median wall w=0 / w=1 | median fit w=0 / w=1 | backend CPU w=0 / 2-core estimate w=1 | models identical |"
+echo "| data | median wall w=0 / w=1 | statement CPU w=0 / 2-core estimate w=1 | fit CPU w=0 / 2-core estimate w=1 | models identical |"
 echo "|---|---|---|---|---|"
 for d in gen wdbc wdbc-forced; do
 	base=$d
 	[ "$d" = wdbc-forced ] && base=wdbc	# its serial runs are the wdbc w=0 runs
-	med() {
-		local dd=$d
-		[ "$1" = 0 ] && dd=$base
-		awk -v d="$dd" -v w="$1" -v c="$2" '$1 == d && $2 == w {print $c}' "$OUT/runs" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'
-	}
+	medcol() { sort -g | awk '{a[NR] = $1} END {printf "%.2f", a[int((NR + 1) / 2)]}'; }
 	ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2fx", a / b}'; }
-	# With a core per process the trees split evenly: the statement's serial
-	# CPU (backend CPU minus its trees) plus half the trees' CPU of all processes.
-	est=$(awk -v d="$d" '$1 == d && $2 == 1 && $6 != "-" {print $5 - $6 + ($6 + $7) / 2}' "$OUT/runs" | sort -g | awk '{a[NR] = $1} END {printf "%.2f", a[int((NR + 1) / 2)]}')
-	same=$(awk -v d="$d" -v b="$base" '$1 == d || $1 == b {print $10}' "$OUT/runs" | sort -u | wc -l)
-	echo "| $d | $(med 0 3) / $(med 1 3) = $(ratio "$(med 0 3)" "$(med 1 3)") | $(med 0 4) / $(med 1 4) = $(ratio "$(med 0 4)" "$(med 1 4)") | $(med 0 5) / $est = $(ratio "$(med 0 5)" "$est") | $([ "$same" = 1 ] && echo yes || echo "NO ($same different)") |"
+	wall0=$(awk -v d="$base" '$1 == d && $2 == 0 {print $3}' "$OUT/runs" | medcol)
+	wall1=$(awk -v d="$d" '$1 == d && $2 == 1 {print $3}' "$OUT/runs" | medcol)
+	st0=$(awk -v d="$base" '$1 == d && $2 == 0 {print $4}' "$OUT/runs" | medcol)
+	fit0=$(awk -v d="$base" '$1 == d && $2 == 0 {print $5 + $6 + $7}' "$OUT/runs" | medcol)
+	# With a core per process, the critical path: the backend's CPU outside
+	# the trees plus the longer of its trees and the workers' trees (as they
+	# were split in this run).
+	st1=$(awk -v d="$d" '$1 == d && $2 == 1 && $6 != "-" {print $4 - $6 + ($6 > $8 ? $6 : $8)}' "$OUT/runs" | medcol)
+	fit1=$(awk -v d="$d" '$1 == d && $2 == 1 && $6 != "-" {print $5 + $7 + ($6 > $8 ? $6 : $8)}' "$OUT/runs" | medcol)
+	same=$(awk -v d="$d" -v b="$base" '$1 == d || $1 == b {print $11}' "$OUT/runs" | sort -u | wc -l)
+	echo "| $d | $wall0 / $wall1 = $(ratio "$wall0" "$wall1") | $st0 / $st1 = $(ratio "$st0" "$st1") | $fit0 / $fit1 = $(ratio "$fit0" "$fit1") | $([ "$same" = 1 ] && echo yes || echo "NO ($same different)") |"
 done
 echo
-awk '$1 == "gen-1-tree" {printf "# serial part: with one tree the statement takes %s s of backend CPU (reading rows, canonical order, binning, one tree) and the fit %s s\n", $5, $4}' "$OUT/runs"
-awk '$1 == "gen" && $2 == 0 && $6 != "-" {printf "# gen, serial run %d: the trees take %s of %s s of backend CPU (%.0f%%)\n", ++i, $6, $5, 100 * $6 / $5}' "$OUT/runs"
+awk '$1 == "gen-1-tree" {printf "# serial part: with one tree the statement takes %s s of backend CPU (reading rows, canonical order, binning %s s, the tree, the rest)\n", $4, $5}' "$OUT/runs"
+awk '$1 == "gen" && $2 == 0 && $6 != "-" {printf "# gen, serial run %d: trees %s s of %s s of backend CPU for the statement (%.0f%%)\n", ++i, $6, $4, 100 * $6 / $4}' "$OUT/runs"
 psql -X -q -d postgres -c "DROP DATABASE $DB" >/dev/null
