@@ -130,14 +130,46 @@ cpu_seconds(void)
 		ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+/* The leader's merge: trees are appended in order as soon as they are ready. */
+typedef struct PfitMerge
+{
+	PmedForestFit *fit;
+	int			next;			/* the next tree to append */
+} PfitMerge;
+
+/*
+ * Append the trees that are ready, in tree order, from m->next on; stops at
+ * the first one not ready (a process is still growing it, or it was left).
+ */
+static void
+merge_ready(PfitMerge *m, int n_trees, dsa_area *area, pg_atomic_uint64 *slots)
+{
+	while (m->next < n_trees)
+	{
+		dsa_pointer dp = (dsa_pointer) pg_atomic_read_u64(&slots[m->next]);
+		PmedForestTree tr;
+		PmedError	err = {0};
+
+		if (!DsaPointerIsValid(dp))
+			return;
+		pg_read_barrier();		/* the tree's bytes were written before its slot */
+		pmed_forest_tree_unflatten(dsa_get_address(area, dp), &tr);
+		if (pmed_forest_append(m->fit, &tr, &err) != PMED_OK)
+			pmed_report(&err);
+		dsa_free(area, dp);
+		m->next++;
+	}
+}
+
 /*
  * Grow trees until none is left (or a size limit stops everyone), each
- * into the DSA area, its pointer in slots[tree].  Returns how many this
- * process grew.
+ * into the DSA area, its pointer in slots[tree].  The leader (merge not
+ * NULL) appends ready trees between its own, so the merge overlaps the
+ * workers' growing.  Returns how many this process grew.
  */
 static int
-grow_trees(PfitHeader *hdr, const PmedForestShared *sh, dsa_area *area, dsa_pointer *slots,
-		   double *cpu)
+grow_trees(PfitHeader *hdr, const PmedForestShared *sh, dsa_area *area, pg_atomic_uint64 *slots,
+		   PfitMerge *merge, double *cpu)
 {
 	PmedForestGrower *g;
 	int			grown = 0;
@@ -186,8 +218,11 @@ grow_trees(PfitHeader *hdr, const PmedForestShared *sh, dsa_area *area, dsa_poin
 			break;
 		}
 		pmed_forest_tree_flatten(&tr, dsa_get_address(area, dp));
-		slots[tree] = dp;
+		pg_write_barrier();		/* the tree's bytes before its slot */
+		pg_atomic_write_u64(&slots[tree], (uint64) dp);
 		grown++;
+		if (merge != NULL)
+			merge_ready(merge, sh->n_trees, area, slots);
 	}
 	pmed_forest_grower_free(g);
 	*cpu = cpu_seconds() - cpu0;
@@ -199,7 +234,7 @@ pmed_forest_worker_main(dsm_segment *seg, shm_toc *toc)
 {
 	PfitHeader *hdr = shm_toc_lookup(toc, PFIT_KEY_HEADER, false);
 	char	   *arrays = shm_toc_lookup(toc, PFIT_KEY_ARRAYS, false);
-	dsa_pointer *slots = shm_toc_lookup(toc, PFIT_KEY_SLOTS, false);
+	pg_atomic_uint64 *slots = shm_toc_lookup(toc, PFIT_KEY_SLOTS, false);
 	void	   *place = shm_toc_lookup(toc, PFIT_KEY_DSA, false);
 	PmedForestShared sh = hdr->sh;
 	dsa_area   *area;
@@ -208,7 +243,7 @@ pmed_forest_worker_main(dsm_segment *seg, shm_toc *toc)
 
 	attach_arrays(&sh, &hdr->off, arrays);
 	area = dsa_attach_in_place(place, seg);
-	grown = grow_trees(hdr, &sh, area, slots, &cpu);
+	grown = grow_trees(hdr, &sh, area, slots, NULL, &cpu);
 	elog(DEBUG1, "pmed forest fit: parallel worker %d grew %d trees in %.3f s of CPU",
 		 ParallelWorkerNumber, grown, cpu);
 	dsa_detach(area);
@@ -279,7 +314,8 @@ pmed_forest_train_parallel(const PmedDataset *ds, const PmedForestParams *par)
 	ParallelContext *pcxt;
 	PfitHeader *hdr;
 	char	   *arrays;
-	dsa_pointer *slots;
+	pg_atomic_uint64 *slots;
+	PfitMerge	merge;
 	void	   *place;
 	dsa_area   *area;
 	PmedForestShared lsh;
@@ -301,7 +337,7 @@ pmed_forest_train_parallel(const PmedDataset *ds, const PmedForestParams *par)
 	if (nworkers == 0)
 		return train_serial(fit, cpu_prepare);
 
-	slots_size = sizeof(dsa_pointer) * sh->n_trees;
+	slots_size = sizeof(pg_atomic_uint64) * sh->n_trees;
 	EnterParallelMode();
 	pcxt = CreateParallelContext("pmed", "pmed_forest_worker_main", nworkers);
 	shm_toc_estimate_chunk(&pcxt->estimator, sizeof(PfitHeader));
@@ -348,7 +384,7 @@ pmed_forest_train_parallel(const PmedDataset *ds, const PmedForestParams *par)
 
 	slots = shm_toc_allocate(pcxt->toc, slots_size);
 	for (int t = 0; t < sh->n_trees; t++)
-		slots[t] = InvalidDsaPointer;
+		pg_atomic_init_u64(&slots[t], (uint64) InvalidDsaPointer);
 	shm_toc_insert(pcxt->toc, PFIT_KEY_SLOTS, slots);
 
 	place = shm_toc_allocate(pcxt->toc, PMED_FIT_DSA_INITIAL);
@@ -358,19 +394,22 @@ pmed_forest_train_parallel(const PmedDataset *ds, const PmedForestParams *par)
 
 	LaunchParallelWorkers(pcxt);
 	/* the leader takes trees as a worker does */
-	leader_grown = grow_trees(hdr, &lsh, area, slots, &leader_cpu);
+	merge.fit = fit;
+	merge.next = 0;
+	leader_grown = grow_trees(hdr, &lsh, area, slots, &merge, &leader_cpu);
 	WaitForParallelWorkersToFinish(pcxt);
 	ereport(DEBUG1,
 			(errmsg("pmed forest fit: %d trees grown by the leader and %d parallel workers (%d asked for); the leader grew %d in %.3f s of CPU",
 					sh->n_trees, pcxt->nworkers_launched, nworkers, leader_grown, leader_cpu)));
 
-	/* the merge, in tree order */
-	for (int t = 0; t < sh->n_trees; t++)
+	/* the rest of the merge, in tree order */
+	for (int t = merge.next; t < sh->n_trees; t++)
 	{
 		PmedForestTree tr;
+		dsa_pointer dp = (dsa_pointer) pg_atomic_read_u64(&slots[t]);
 
 		CHECK_FOR_INTERRUPTS();
-		if (!DsaPointerIsValid(slots[t]) && pg_atomic_read_u32(&hdr->stop) == 0)
+		if (!DsaPointerIsValid(dp) && pg_atomic_read_u32(&hdr->stop) == 0)
 		{
 			/* left when the DSA area was full: grown here, the same tree */
 			if (g == NULL)
@@ -380,14 +419,15 @@ pmed_forest_train_parallel(const PmedDataset *ds, const PmedForestParams *par)
 				pmed_report(&err);
 			continue;
 		}
-		if (!DsaPointerIsValid(slots[t]))
+		if (!DsaPointerIsValid(dp))
 		{
 			/* a size limit stopped the growing: the serial fit's error */
 			pmed_fail(&err, PMED_ERR_LIMIT, "random forest too large");
 			pmed_fail_detail(&err, "The encoded model would exceed the 1 GB limit of a bytea value. Use fewer trees, a larger min_leaf or a max_depth.");
 			pmed_report(&err);
 		}
-		pmed_forest_tree_unflatten(dsa_get_address(area, slots[t]), &tr);
+		pg_read_barrier();
+		pmed_forest_tree_unflatten(dsa_get_address(area, dp), &tr);
 		if (pmed_forest_append(fit, &tr, &err) != PMED_OK)
 			pmed_report(&err);
 	}

@@ -102,24 +102,29 @@ echo "| data | fit_workers | run | wall (ms) | backend CPU, statement (s) | binn
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk '{n[$1" "$2]++; printf "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, n[$1" "$2], $3, $4, $5, $6, $7, $8, $9, $10, substr($11, 1, 12)}' "$OUT/runs"
 echo
-echo "| data | median wall w=0 / w=1 | statement CPU w=0 / 2-core estimate w=1 | fit CPU w=0 / 2-core estimate w=1 | models identical |"
+echo "| data | wall w=0 / w=1, per run pair (median) | statement CPU w=0 / 2-core estimate w=1 (median) | fit CPU w=0 / 2-core estimate w=1 (median) | models identical |"
 echo "|---|---|---|---|---|"
+# Pairs: the i-th serial run and the i-th w=1 run (interleaved, so under the
+# same load).  2-core estimate: with a core per process the wall clock is
+# the backend's CPU outside the trees plus the longer of its trees and the
+# workers' trees (as they were split in the run).
 for d in gen wdbc wdbc-forced; do
 	base=$d
 	[ "$d" = wdbc-forced ] && base=wdbc	# its serial runs are the wdbc w=0 runs
-	medcol() { sort -g | awk '{a[NR] = $1} END {printf "%.2f", a[int((NR + 1) / 2)]}'; }
-	ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2fx", a / b}'; }
-	wall0=$(awk -v d="$base" '$1 == d && $2 == 0 {print $3}' "$OUT/runs" | medcol)
-	wall1=$(awk -v d="$d" '$1 == d && $2 == 1 {print $3}' "$OUT/runs" | medcol)
-	st0=$(awk -v d="$base" '$1 == d && $2 == 0 {print $4}' "$OUT/runs" | medcol)
-	fit0=$(awk -v d="$base" '$1 == d && $2 == 0 {print $5 + $6 + $7}' "$OUT/runs" | medcol)
-	# With a core per process, the critical path: the backend's CPU outside
-	# the trees plus the longer of its trees and the workers' trees (as they
-	# were split in this run).
-	st1=$(awk -v d="$d" '$1 == d && $2 == 1 && $6 != "-" {print $4 - $6 + ($6 > $8 ? $6 : $8)}' "$OUT/runs" | medcol)
-	fit1=$(awk -v d="$d" '$1 == d && $2 == 1 && $6 != "-" {print $5 + $7 + ($6 > $8 ? $6 : $8)}' "$OUT/runs" | medcol)
 	same=$(awk -v d="$d" -v b="$base" '$1 == d || $1 == b {print $11}' "$OUT/runs" | sort -u | wc -l)
-	echo "| $d | $wall0 / $wall1 = $(ratio "$wall0" "$wall1") | $st0 / $st1 = $(ratio "$st0" "$st1") | $fit0 / $fit1 = $(ratio "$fit0" "$fit1") | $([ "$same" = 1 ] && echo yes || echo "NO ($same different)") |"
+	awk -v d="$d" -v b="$base" '
+		$1 == b && $2 == 0 {i0++; w0[i0] = $3; s0[i0] = $4; f0[i0] = $5 + $6 + $7}
+		$1 == d && $2 == 1 && $6 != "-" {i1++; tb = $6 > $8 ? $6 : $8
+			w1[i1] = $3; s1[i1] = $4 - $6 + tb; f1[i1] = $5 + $7 + tb}
+		function med(a, n,   i, j, t, c) { for (i = 1; i <= n; i++) c[i] = a[i]
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (c[j] < c[i]) {t = c[i]; c[i] = c[j]; c[j] = t}
+			return c[int((n + 1) / 2)] }
+		END { n = i0 < i1 ? i0 : i1
+			for (i = 1; i <= n; i++) {rw[i] = w0[i] / w1[i]; rs[i] = s0[i] / s1[i]; rf[i] = f0[i] / f1[i]
+				lw = lw sprintf("%s%.2f", i > 1 ? ", " : "", rw[i]); ls = ls sprintf("%s%.2f", i > 1 ? ", " : "", rs[i])
+				lf = lf sprintf("%s%.2f", i > 1 ? ", " : "", rf[i])}
+			printf "| %s | %s (%.2fx) | %s (%.2fx) | %s (%.2fx) | ", d, lw, med(rw, n), ls, med(rs, n), lf, med(rf, n) }' "$OUT/runs"
+	echo "$([ "$same" = 1 ] && echo yes || echo "NO ($same different)") |"
 done
 echo
 awk '$1 == "gen-1-tree" {printf "# serial part: with one tree the statement takes %s s of backend CPU (reading rows, canonical order, binning %s s, the tree, the rest)\n", $4, $5}' "$OUT/runs"
