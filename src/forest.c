@@ -16,6 +16,7 @@
 #include "core/forest.h"
 #include "federated.h"
 #include "core/treeshap.h"
+#include "parallel_fit.h"
 
 static const char *const forest_option_keys[] = {
 	PMED_COMMON_OPTION_KEYS, "trees", "max_depth", "min_leaf", "mtry", "sample_fraction",
@@ -72,7 +73,6 @@ forest_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJ
 {
 	PmedForestParams par = *(const PmedForestParams *) data->params;
 	PmedForest *f;
-	PmedError	err = {0};
 	bool		classification = schema->task == PMED_TASK_CLASSIFICATION;
 	PmedDataset d = data->ds;
 	int			n_cat = 0;
@@ -102,8 +102,8 @@ forest_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJ
 		if (n_cat > 0)
 			par.cat_levels = levels;
 	}
-	if (pmed_forest_train(&d, &par, &f, &err) != PMED_OK)
-		pmed_report(&err);
+	/* serial, or the trees grown by parallel workers too: the same forest */
+	f = pmed_forest_train_parallel(&d, &par);
 	pmed_forest_encode(f, algo);
 
 	pmed_json_kv_int(meta, "trees", f->n_trees);

@@ -10,8 +10,11 @@
 #include <math.h>
 
 #include "miscadmin.h"
+#include "postmaster/bgworker_internals.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+
+#include "parallel_fit.h"
 
 /* PostgreSQL 18 lets a module report its name and version. */
 #if PG_VERSION_NUM >= 180000
@@ -172,6 +175,24 @@ _PG_init(void)
 							0, INT_MAX,
 							PGC_USERSET,
 							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pmed.fit_workers",
+							"Parallel workers a forest fit may launch to grow its trees (the backend grows trees too); 0 = serial.",
+							"The model is the same with any number. Workers come from max_worker_processes and max_parallel_workers; none are launched inside a parallel worker or for a small fit.",
+							&pmed_fit_workers,
+							2,
+							0, MAX_PARALLEL_WORKER_LIMIT,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pmed.fit_workers_min_work",
+							"Smallest forest fit (rows times trees) for which pmed.fit_workers are launched.",
+							NULL,
+							&pmed_fit_workers_min_work,
+							1000000,
+							0, INT_MAX,
+							PGC_USERSET,
+							0,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pmed");
 }

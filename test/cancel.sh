@@ -167,6 +167,45 @@ while IFS='|' read -r name query; do
 $name|statement_timeout|$lats"
 done <<<"$CASES"
 
+# Forest trees grown by parallel workers (pmed.fit_workers, src/parallel_fit.c):
+# workers are launched and grow trees; a statement_timeout stops them too.
+FW_OUT_FILE=$(mktemp)
+fw_out=$(psql -X -At -d $DB -c "SET max_parallel_workers_per_gather = 0" -c "SET pmed.fit_workers = 1" -c "SET pmed.fit_workers_min_work = 0" \
+	-c "SET client_min_messages = debug1" \
+	-c "SELECT length(pmed.forest_train(f, y, '{\"trees\": 8}')) > 0 FROM (SELECT * FROM lin LIMIT 50000) s" 2>&1)
+fw_msg=$(echo "$fw_out" | grep -o "8 trees grown by the leader and [0-9]* parallel workers.*the leader grew [0-9]*" | tail -1)
+fw_launched=$(echo "$fw_msg" | sed -E 's/.*leader and ([0-9]+) parallel.*/\1/')
+fw_leader=$(echo "$fw_msg" | sed -E 's/.*the leader grew ([0-9]+)/\1/')
+if [ -n "$fw_msg" ] && [ "$fw_launched" -ge 1 ] && [ "$fw_leader" -lt 8 ]; then
+	echo "ok - forest fit workers: $fw_launched launched, they grew $((8 - fw_leader)) of 8 trees"
+	passed=$((passed + 1))
+else
+	echo "not ok - forest fit workers: want a worker that grows trees, got: $(echo "$fw_out" | tail -2 | tr '\n' ' ')"
+	failed=$((failed + 1))
+fi
+# 20,000 rows x 10,000 trees: the rows are read in a moment, then the fit
+# runs with its workers; statement_timeout fires while they grow trees.
+fw_q="SELECT length(pmed.forest_train(f, y, '{\"trees\": 10000}')) FROM (SELECT * FROM lin LIMIT 20000) s"
+psql -X -At -F ' ' -d $DB -c "SET pmed.fit_workers = 2" -c "SET max_parallel_workers_per_gather = 0" \
+	-c "SET statement_timeout = 1500" \
+	-c "SELECT state, round((ms - 1500)::numeric) FROM cancel_probe(\$q\$$fw_q\$q\$)" >"$FW_OUT_FILE" 2>&1 &
+fw_victim=$!
+sleep 1.1
+fw_seen=$(psql -X -At -d $DB -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'parallel worker'")
+wait $fw_victim
+read -r state lat <<<"$(tail -1 "$FW_OUT_FILE")"
+check "forest, 2 fit workers ($fw_seen running at 1.1 s)" statement_timeout 1500 "$state" "$lat"
+fw_left=$(psql -X -At -d $DB -c "SELECT pg_sleep(0.5)" \
+	-c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'parallel worker'" | tail -1)
+if [ "$fw_seen" -ge 1 ] && [ "$fw_left" = 0 ]; then
+	echo "ok - forest, 2 fit workers: $fw_seen growing trees before the cancel, none left 0.5 s after it"
+	passed=$((passed + 1))
+else
+	echo "not ok - forest, 2 fit workers: $fw_seen parallel workers before the cancel (want >= 1), $fw_left after it (want 0)"
+	failed=$((failed + 1))
+fi
+rm -f "$FW_OUT_FILE"
+
 # pg_cancel_backend from another session, on the linear SVM and the RBF SVM
 for name in "svm linear" "svm rbf"; do
 	query=$(echo "$CASES" | grep "^$name|" | cut -d'|' -f2-)

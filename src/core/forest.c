@@ -26,10 +26,10 @@
 #define HIST_SLOTS		(PMED_FOREST_BINS + 1)
 #define FOREST_LANES	8			/* trees (or rows) walked together */
 
-typedef struct Trainer
+/* A grower: one process's scratch for growing trees over the shared data. */
+typedef struct PmedForestGrower
 {
-	const PmedDataset *ds;
-	const PmedForestParams *par;
+	const PmedForestShared *sh;
 	int32_t		n;
 	int			p;
 	int			k;				/* outputs: classes, or 1 */
@@ -38,13 +38,12 @@ typedef struct Trainer
 	double		min_leaf;
 	int			mtry;
 
-	uint8_t    *bins;			/* p columns of n bin codes */
-	int		   *nbins;			/* bins per feature */
-	double	   *bin_lo;			/* p * PMED_FOREST_BINS smallest value of a bin */
-	double	   *bin_hi;			/* p * PMED_FOREST_BINS largest value of a bin */
-	int		   *usable;			/* features with at least two bins */
+	const uint8_t *bins;		/* p columns of n bin codes */
+	const double *bin_lo;		/* p * PMED_FOREST_BINS smallest value of a bin */
+	const double *bin_hi;		/* p * PMED_FOREST_BINS largest value of a bin */
+	int32_t    *usable;			/* features with at least two bins (reset per tree) */
 	int			n_usable;
-	int32_t    *yc;				/* class index per row (classification) */
+	const int32_t *yc;			/* class index per row (classification) */
 	const double *y;
 
 	/* per tree */
@@ -63,7 +62,7 @@ typedef struct Trainer
 	double	   *left;			/* k */
 	double	   *miss;			/* k */
 
-	/* growing output */
+	/* growing output: one tree, local indices */
 	PmedForestNode *nodes;
 	double	   *cover;
 	int32_t		n_nodes;
@@ -71,8 +70,14 @@ typedef struct Trainer
 	double	   *leaf_values;
 	int32_t		n_leaves;
 	int32_t		cap_leaves;
-	double	   *imp;
-	PmedError  *err;
+	double	   *gain;			/* impurity decrease of each split, in order */
+	int32_t    *gain_feature;
+	int32_t		n_gains;
+	int32_t		cap_gains;
+	double	   *perm;			/* p permutation losses (permutation importance) */
+	uint32_t   *oob_rows;		/* (n + 31) / 32 words: the tree's out-of-bag rows */
+	int32_t    *oob_leaf;		/* the leaf each reaches (n at most) */
+	int32_t		n_oob;
 
 	/* categorical features (NULL when none) */
 	const int32_t *cat_levels;
@@ -82,6 +87,32 @@ typedef struct Trainer
 	int32_t		cap_cat_words;
 	int32_t		n_cat_splits;
 } Trainer;
+
+/* The leader's side: the shared data it owns and the forest appended so far. */
+struct PmedForestFit
+{
+	PmedForestShared sh;
+	const PmedDataset *ds;
+	PmedError  *err;			/* binning's error */
+	/* owned shared arrays */
+	uint8_t    *bins;
+	int32_t    *nbins;
+	double	   *bin_lo;
+	double	   *bin_hi;
+	int32_t    *usable;
+	int32_t    *yc;
+	int32_t    *cat_levels;
+	/* the forest */
+	PmedForest *f;
+	int			next_tree;
+	int32_t		cap_nodes;
+	int32_t		cap_leaves;
+	int32_t		cap_cat_words;
+	double		depth_sum;
+	double	   *imp;
+	double	   *oob_sum;		/* n * k: summed leaf outputs of the trees that left a row out */
+	int32_t    *oob_cnt;		/* n: how many trees left it out */
+};
 
 typedef struct Split
 {
@@ -102,28 +133,91 @@ typedef struct StackItem
 	int32_t		depth;
 } StackItem;
 
-static int
-cmp_double(const void *a, const void *b)
+/* A double's bits as an unsigned key in the same order (finite, not NaN). */
+static inline uint64_t
+order_key(double x)
 {
-	double		x = *(const double *) a,
-				y = *(const double *) b;
+	uint64_t	u;
 
-	return (x > y) - (x < y);
+	memcpy(&u, &x, sizeof(u));
+	return (u >> 63) ? ~u : u | (UINT64_C(1) << 63);
+}
+
+static inline double
+key_value(uint64_t u)
+{
+	double		x;
+
+	u = (u >> 63) ? u & ~(UINT64_C(1) << 63) : ~u;
+	memcpy(&x, &u, sizeof(x));
+	return x;
+}
+
+/*
+ * Sort cnt keys with their rows ascending, least significant byte first,
+ * skipping bytes every key shares.  The arrays swap with the scratch
+ * arrays (*key2, *row2, same size) as passes go: on return *key and *row
+ * hold the sorted data.
+ */
+static void
+radix_sort(uint64_t **key, int32_t **row, uint64_t **key2, int32_t **row2, int32_t cnt)
+{
+	for (int shift = 0; shift < 64 && cnt > 0; shift += 8)
+	{
+		int32_t		count[256] = {0};
+		int32_t		sum = 0;
+		const uint64_t *k = *key;
+		const int32_t *r = *row;
+		uint64_t   *k2 = *key2,
+				   *tk;
+		int32_t    *r2 = *row2,
+				   *tr;
+
+		for (int32_t i = 0; i < cnt; i++)
+			count[(k[i] >> shift) & 0xFF]++;
+		if (count[(k[0] >> shift) & 0xFF] == cnt)
+			continue;
+		for (int b = 0; b < 256; b++)
+		{
+			int32_t		c = count[b];
+
+			count[b] = sum;
+			sum += c;
+		}
+		for (int32_t i = 0; i < cnt; i++)
+		{
+			int32_t		d = count[(k[i] >> shift) & 0xFF]++;
+
+			k2[d] = k[i];
+			r2[d] = r[i];
+		}
+		tk = *key;
+		*key = *key2;
+		*key2 = tk;
+		tr = *row;
+		*row = *row2;
+		*row2 = tr;
+	}
 }
 
 /* Cut every feature into bins and code each cell; false when a value is not finite. */
 static bool
-bin_features(Trainer *t)
+bin_features(PmedForestFit *t)
 {
-	int32_t		n = t->n;
-	int			p = t->p;
+	int32_t		n = t->sh.n;
+	int			p = t->sh.p;
 	double	   *v = pmed_alloc_array(n ? n : 1, sizeof(double));
+	uint64_t   *key = pmed_alloc_array(n ? n : 1, sizeof(uint64_t));
+	uint64_t   *key2 = pmed_alloc_array(n ? n : 1, sizeof(uint64_t));
+	int32_t    *row = pmed_alloc_array(n ? n : 1, sizeof(int32_t));
+	int32_t    *row2 = pmed_alloc_array(n ? n : 1, sizeof(int32_t));
+	const int32_t *sorted_row;
 
 	t->bins = pmed_alloc_array((size_t) n * p, 1);
-	t->nbins = pmed_alloc_array(p, sizeof(int));
+	t->nbins = pmed_alloc_array(p, sizeof(int32_t));
 	t->bin_lo = pmed_alloc_array((size_t) p * PMED_FOREST_BINS, sizeof(double));
 	t->bin_hi = pmed_alloc_array((size_t) p * PMED_FOREST_BINS, sizeof(double));
-	t->usable = pmed_alloc_array(p, sizeof(int));
+	t->usable = pmed_alloc_array(p, sizeof(int32_t));
 
 	for (int f = 0; f < p; f++)
 	{
@@ -155,7 +249,7 @@ bin_features(Trainer *t)
 			for (int b = 0; b < nb; b++)
 				lo[b] = hi[b] = b;
 			t->nbins[f] = nb;
-			t->usable[t->n_usable++] = f;
+			t->usable[t->sh.n_usable++] = f;
 			continue;
 		}
 		for (int32_t i = 0; i < n; i++)
@@ -169,9 +263,20 @@ bin_features(Trainer *t)
 				pmed_fail(t->err, PMED_ERR_INVALID, "feature values must be finite");
 				return false;
 			}
-			v[cnt++] = x;
+			key[cnt] = order_key(x == 0 ? 0.0 : x);	/* -0 is 0 */
+			row[cnt++] = i;
 		}
-		pmed_sort(v, cnt, sizeof(double), cmp_double);
+		{
+			uint64_t   *k = key,
+					   *k2 = key2;
+			int32_t    *r = row,
+					   *r2 = row2;
+
+			radix_sort(&k, &r, &k2, &r2, cnt);
+			for (int32_t i = 0; i < cnt; i++)
+				v[i] = key_value(k[i]);
+			sorted_row = r;
+		}
 
 		for (int32_t i = 0; i < cnt;)
 		{
@@ -197,32 +302,22 @@ bin_features(Trainer *t)
 		}
 		t->nbins[f] = nb;
 		if (nb >= 2)
-			t->usable[t->n_usable++] = f;
+			t->usable[t->sh.n_usable++] = f;
 
-		for (int32_t i = 0; i < n; i++)
+		/* each value's bin: the first whose largest value is not below it */
+		memset(col, MISSING_BIN, n);
+		for (int32_t i = 0, b = 0; i < cnt; i++)
 		{
-			double		x = t->ds->x[(size_t) i * p + f];
-			int			a = 0,
-						b = nb - 1;
-
-			if (isnan(x))
-			{
-				col[i] = MISSING_BIN;
-				continue;
-			}
-			while (a < b)
-			{
-				int			m = (a + b) / 2;
-
-				if (hi[m] >= x)
-					b = m;
-				else
-					a = m + 1;
-			}
-			col[i] = (uint8_t) a;
+			while (v[i] > hi[b])
+				b++;
+			col[sorted_row[i]] = (uint8_t) b;
 		}
 	}
 	pmed_free(v);
+	pmed_free(key);
+	pmed_free(key2);
+	pmed_free(row);
+	pmed_free(row2);
 	return true;
 }
 
@@ -562,6 +657,13 @@ grow_tree(Trainer *t, PmedRng *rng)
 	int			cap = PMED_FOREST_MAX_DEPTH * 2 + 8;
 
 	stack = pmed_alloc_array(cap, sizeof(StackItem));
+	t->n_nodes = 0;
+	t->n_leaves = 0;
+	t->n_gains = 0;
+	t->n_cat_words = 0;
+	t->n_cat_splits = 0;
+	/* every tree samples features from the same starting order */
+	memcpy(t->usable, t->sh->usable, sizeof(int32_t) * t->n_usable);
 	if (!ensure_nodes(t, 1))
 		return -1;
 	stack[sp++] = (StackItem)
@@ -702,7 +804,14 @@ grow_tree(Trainer *t, PmedRng *rng)
 				t->n_cat_words += nw;
 				t->n_cat_splits++;
 			}
-			t->imp[best.feature] += best.gain;
+			if (t->n_gains == t->cap_gains)
+			{
+				t->cap_gains = t->cap_gains * 2 + 64;
+				t->gain = pmed_realloc(t->gain, sizeof(double) * t->cap_gains);
+				t->gain_feature = pmed_realloc(t->gain_feature, sizeof(int32_t) * t->cap_gains);
+			}
+			t->gain[t->n_gains] = best.gain;
+			t->gain_feature[t->n_gains++] = best.feature;
 			/* right pushed first so the left subtree is grown first */
 			stack[sp++] = (StackItem)
 			{
@@ -922,7 +1031,7 @@ static double
 tree_rows_loss(const Trainer *t, const PmedForest *f, int tree, const int32_t *oob,
 			   const int32_t *perm, int32_t m, int j, double *buf)
 {
-	const double *x = t->ds->x;
+	const double *x = t->sh->x;
 	int			p = t->p,
 				k = f->n_outputs;
 	double		loss = 0.0;
@@ -964,9 +1073,72 @@ tree_rows_loss(const Trainer *t, const PmedForest *f, int tree, const int32_t *o
 	return loss;
 }
 
-/* Permutation importance of one tree on its out-of-bag rows. */
+/* The tree just grown as a one-tree forest (start: 2 offsets) for the walker. */
 static void
-permutation_importance(Trainer *t, PmedForest *f, int tree, PmedRng *rng)
+tree_view(const Trainer *t, PmedForest *f, int32_t *start)
+{
+	memset(f, 0, sizeof(*f));
+	start[0] = 0;
+	start[1] = t->n_nodes;
+	f->n_features = t->p;
+	f->n_outputs = t->k;
+	f->n_trees = 1;
+	f->tree_start = start;
+	f->n_nodes = t->n_nodes;
+	f->nodes = t->nodes;
+	f->n_leaves = t->n_leaves;
+	f->leaf_values = t->leaf_values;
+	f->cat_levels = (int32_t *) t->cat_levels;
+	f->cat_words = t->cat_words;
+}
+
+/*
+ * The leaf each out-of-bag row (w == 0) of the tree just grown reaches,
+ * FOREST_LANES rows at a time, in row order; the rows as a bitset.
+ */
+static void
+oob_leaves(Trainer *t)
+{
+	int32_t		n = t->n,
+				rows[FOREST_LANES],
+				node[FOREST_LANES];
+	const double *xs[FOREST_LANES];
+	int			m = 0;
+	int32_t		start[2];
+	PmedForest	f;
+
+	tree_view(t, &f, start);
+	memset(t->oob_rows, 0, sizeof(uint32_t) * (((size_t) n + 31) / 32));
+	t->n_oob = 0;
+	for (int32_t r = 0; r <= n; r++)
+	{
+		if (r < n && t->w[r] != 0.0)
+			continue;
+		if (r < n)
+		{
+			rows[m] = r;
+			node[m] = 0;
+			xs[m++] = t->sh->x + (size_t) r * t->p;
+		}
+		if (m == FOREST_LANES || (r == n && m > 0))
+		{
+			walk(&f, m, NULL, xs, node);
+			for (int j = 0; j < m; j++)
+			{
+				t->oob_rows[rows[j] >> 5] |= UINT32_C(1) << (rows[j] & 31);
+				t->oob_leaf[t->n_oob++] = t->nodes[node[j]].child;
+			}
+			m = 0;
+		}
+	}
+}
+
+/*
+ * Permutation importance of the tree just grown on its out-of-bag rows:
+ * t->perm[j] = its loss increase when feature j is permuted.
+ */
+static void
+permutation_importance(Trainer *t, PmedRng *rng)
 {
 	int			p = t->p;
 	int32_t    *oob = pmed_alloc_array(t->n, sizeof(int32_t));
@@ -974,7 +1146,11 @@ permutation_importance(Trainer *t, PmedForest *f, int tree, PmedRng *rng)
 	double	   *buf;
 	int32_t		m = 0;
 	double		base;
+	int32_t		start[2];
+	PmedForest	f;
 
+	tree_view(t, &f, start);
+	memset(t->perm, 0, sizeof(double) * p);
 	for (int32_t r = 0; r < t->n; r++)
 		if (t->w[r] == 0.0)
 			oob[m++] = r;
@@ -985,7 +1161,7 @@ permutation_importance(Trainer *t, PmedForest *f, int tree, PmedRng *rng)
 	}
 	perm = pmed_alloc_array(m, sizeof(int32_t));
 	buf = pmed_alloc_array((size_t) FOREST_LANES * p, sizeof(double));
-	base = tree_rows_loss(t, f, tree, oob, NULL, m, -1, buf);
+	base = tree_rows_loss(t, &f, 0, oob, NULL, m, -1, buf);
 	for (int j = 0; j < p; j++)
 	{
 		double		loss;
@@ -1001,8 +1177,8 @@ permutation_importance(Trainer *t, PmedForest *f, int tree, PmedRng *rng)
 			perm[i] = perm[s];
 			perm[s] = tmp;
 		}
-		loss = tree_rows_loss(t, f, tree, oob, perm, m, j, buf);
-		t->imp[j] += (loss - base) / m;
+		loss = tree_rows_loss(t, &f, 0, oob, perm, m, j, buf);
+		t->perm[j] = (loss - base) / m;
 	}
 	pmed_free(perm);
 	pmed_free(oob);
@@ -1047,31 +1223,32 @@ check_params(const PmedDataset *ds, const PmedForestParams *par, PmedError *err)
 
 /* Class indices (at least two distinct classes), or finite regression labels. */
 static PmedStatus
-read_labels(Trainer *t)
+read_labels(PmedForestFit *fit)
 {
-	const PmedDataset *ds = t->ds;
-	PmedError  *err = t->err;
+	const PmedDataset *ds = fit->ds;
+	PmedError  *err = fit->err;
+	int32_t		n = fit->sh.n;
 	int			first = -1;
 	bool		two = false;
 
-	if (!t->classif)
+	if (!fit->sh.classif)
 	{
-		for (int32_t i = 0; i < t->n; i++)
+		for (int32_t i = 0; i < n; i++)
 			if (!isfinite(ds->y[i]))
 				return pmed_fail(err, PMED_ERR_INVALID, "regression labels must be finite");
 		return PMED_OK;
 	}
-	t->yc = pmed_alloc_array(t->n, sizeof(int32_t));
-	for (int32_t i = 0; i < t->n; i++)
+	fit->yc = pmed_alloc_array(n, sizeof(int32_t));
+	for (int32_t i = 0; i < n; i++)
 	{
 		double		y = ds->y[i];
 
-		if (!(y >= 0 && y < t->k) || y != floor(y))
+		if (!(y >= 0 && y < fit->sh.k) || y != floor(y))
 			return pmed_fail(err, PMED_ERR_INVALID, "class index out of range");
-		t->yc[i] = (int32_t) y;
+		fit->yc[i] = (int32_t) y;
 		if (first < 0)
-			first = t->yc[i];
-		else if (t->yc[i] != first)
+			first = fit->yc[i];
+		else if (fit->yc[i] != first)
 			two = true;
 	}
 	if (!two)
@@ -1083,12 +1260,33 @@ read_labels(Trainer *t)
 	return PMED_OK;
 }
 
-/* The per-tree and per-node scratch arrays. */
-static void
-trainer_alloc(Trainer *t)
+PmedForestGrower *
+pmed_forest_grower_new(const PmedForestShared *sh)
 {
-	int32_t		n = t->n;
-	int			k = t->k;
+	Trainer    *t = pmed_alloc(sizeof(Trainer));
+	int32_t		n = sh->n;
+	int			k = sh->k;
+
+	t->sh = sh;
+	t->n = n;
+	t->p = sh->p;
+	t->k = k;
+	t->classif = sh->classif != 0;
+	t->max_depth = sh->max_depth;
+	t->min_leaf = sh->min_leaf;
+	t->mtry = sh->mtry;
+	t->bins = sh->bins;
+	t->bin_lo = sh->bin_lo;
+	t->bin_hi = sh->bin_hi;
+	t->n_usable = sh->n_usable;
+	t->usable = pmed_alloc_array(sh->n_usable > 0 ? sh->n_usable : 1, sizeof(int32_t));
+	t->yc = sh->yc;
+	t->y = sh->y;
+	t->cat_levels = sh->cat_levels;
+	if (sh->cat_levels != NULL && sh->max_levels > 0)
+		t->cat_scratch = pmed_alloc(pmed_cat_scratch_size(sh->max_levels, k));
+	else
+		t->cat_levels = NULL;
 
 	t->w = pmed_alloc_array(n, sizeof(double));
 	t->idx = pmed_alloc_array(n, sizeof(int32_t));
@@ -1103,19 +1301,22 @@ trainer_alloc(Trainer *t)
 	t->node_sum = pmed_alloc_array(k, sizeof(double));
 	t->left = pmed_alloc_array(k, sizeof(double));
 	t->miss = pmed_alloc_array(k, sizeof(double));
-	t->imp = pmed_alloc_array(t->p, sizeof(double));
+	if (sh->importance == PMED_FOREST_IMPORTANCE_PERMUTATION)
+		t->perm = pmed_alloc_array(t->p, sizeof(double));
+	if (sh->oob)
+	{
+		t->oob_rows = pmed_alloc_array(((size_t) n + 31) / 32, sizeof(uint32_t));
+		t->oob_leaf = pmed_alloc_array(n, sizeof(int32_t));
+	}
+	return t;
 }
 
-/* Everything but the output arrays (nodes, cover, leaf values, importance). */
-static void
-trainer_free(Trainer *t)
+void
+pmed_forest_grower_free(PmedForestGrower *t)
 {
-	pmed_free(t->bins);
-	pmed_free(t->bin_lo);
-	pmed_free(t->bin_hi);
-	pmed_free(t->nbins);
+	if (t == NULL)
+		return;
 	pmed_free(t->usable);
-	pmed_free(t->yc);
 	pmed_free(t->w);
 	pmed_free(t->idx);
 	pmed_free(t->pw);
@@ -1128,38 +1329,63 @@ trainer_free(Trainer *t)
 	pmed_free(t->left);
 	pmed_free(t->miss);
 	pmed_free(t->cat_scratch);
+	pmed_free(t->nodes);
+	pmed_free(t->cover);
+	pmed_free(t->leaf_values);
+	pmed_free(t->gain);
+	pmed_free(t->gain_feature);
+	pmed_free(t->perm);
+	pmed_free(t->cat_words);
+	pmed_free(t->oob_rows);
+	pmed_free(t->oob_leaf);
+	pmed_free(t);
+}
+
+/* A tree's random stream: from (seed, tree) only. */
+static void
+tree_rng(const PmedForestShared *sh, int tree, PmedRng *rng)
+{
+	pmed_rng_seed(rng, pmed_mix64(sh->seed) ^ pmed_mix64((uint64_t) tree + 0x5851F42D4C957F2DULL));
 }
 
 /*
- * Draw a tree's sample: `draws` rows with replacement (bootstrap counts as
- * weights) or without (partial Fisher-Yates); then gather the in-bag rows
- * with their weights and labels into idx / pw / pc / py.
+ * A tree's in-bag weights w: `draws` rows with replacement (bootstrap
+ * counts as weights) or without (partial Fisher-Yates over idx, n scratch).
  */
 static void
-draw_sample(Trainer *t, PmedRng *rng, int32_t draws)
+draw_weights(const PmedForestShared *sh, PmedRng *rng, double *w, int32_t *idx)
 {
-	int32_t		n = t->n;
+	int32_t		n = sh->n;
 
-	memset(t->w, 0, sizeof(double) * n);
-	if (t->par->replace)
+	memset(w, 0, sizeof(double) * n);
+	if (sh->replace)
 	{
-		for (int32_t d = 0; d < draws; d++)
-			t->w[pmed_rng_below(rng, (uint64_t) n)] += 1.0;
+		for (int32_t d = 0; d < sh->draws; d++)
+			w[pmed_rng_below(rng, (uint64_t) n)] += 1.0;
 	}
 	else
 	{
 		for (int32_t i = 0; i < n; i++)
-			t->idx[i] = i;
-		for (int32_t d = 0; d < draws; d++)
+			idx[i] = i;
+		for (int32_t d = 0; d < sh->draws; d++)
 		{
 			int32_t		s = d + (int32_t) pmed_rng_below(rng, (uint64_t) (n - d));
-			int32_t		tmp = t->idx[d];
+			int32_t		tmp = idx[d];
 
-			t->idx[d] = t->idx[s];
-			t->idx[s] = tmp;
-			t->w[t->idx[d]] = 1.0;
+			idx[d] = idx[s];
+			idx[s] = tmp;
+			w[idx[d]] = 1.0;
 		}
 	}
+}
+
+/* Draw a tree's sample, then gather the in-bag rows with their weights and labels. */
+static void
+draw_sample(Trainer *t, PmedRng *rng)
+{
+	int32_t		n = t->n;
+
+	draw_weights(t->sh, rng, t->w, t->idx);
 	t->n_inbag = 0;
 	for (int32_t i = 0; i < n; i++)
 		if (t->w[i] > 0.0)
@@ -1173,140 +1399,198 @@ draw_sample(Trainer *t, PmedRng *rng, int32_t draws)
 		}
 }
 
-/* Out-of-bag sums: per row the summed leaf outputs of the trees that left it out. */
-typedef struct Oob
+PmedStatus
+pmed_forest_grow(PmedForestGrower *t, int tree, PmedForestTree *out, PmedError *err)
 {
-	double	   *sum;			/* n * k, NULL when too large to keep */
-	int32_t    *cnt;			/* n */
-} Oob;
+	PmedRng		rng;
+	int			depth;
 
-/* Add tree `tree`'s leaf outputs to its out-of-bag rows, FOREST_LANES at a time. */
-static void
-oob_add_tree(Oob *o, const Trainer *t, const PmedForest *f, int tree)
-{
-	int32_t		n = t->n,
-				rows[FOREST_LANES],
-				node[FOREST_LANES];
-	const double *xs[FOREST_LANES];
-	int			k = t->k,
-				m = 0;
-
-	for (int32_t r = 0; r <= n; r++)
+	memset(out, 0, sizeof(*out));
+	tree_rng(t->sh, tree, &rng);
+	draw_sample(t, &rng);
+	depth = grow_tree(t, &rng);
+	if (depth < 0)
+		return too_large(err);
+	if (t->oob_leaf != NULL)
+		oob_leaves(t);
+	if (t->perm != NULL)
+		permutation_importance(t, &rng);
+	out->n_nodes = t->n_nodes;
+	out->n_leaves = t->n_leaves;
+	out->n_cat_words = t->n_cat_words;
+	out->n_cat_splits = t->n_cat_splits;
+	out->n_gains = t->n_gains;
+	out->depth = depth;
+	out->n_perm = t->perm != NULL ? t->p : 0;
+	out->k = t->k;
+	out->nodes = t->nodes;
+	out->cover = t->cover;
+	out->leaf_values = t->leaf_values;
+	out->gain = t->gain;
+	out->gain_feature = t->gain_feature;
+	out->perm = t->perm;
+	out->cat_words = t->cat_words;
+	if (t->oob_leaf != NULL)
 	{
-		if (r < n && t->w[r] != 0.0)
-			continue;
-		if (r < n)
-		{
-			rows[m] = r;
-			node[m] = f->tree_start[tree];
-			xs[m++] = t->ds->x + (size_t) r * t->p;
-		}
-		if (m == FOREST_LANES || (r == n && m > 0))
-		{
-			walk(f, m, NULL, xs, node);
-			for (int j = 0; j < m; j++)
-			{
-				const double *lv = f->leaf_values + (size_t) f->nodes[node[j]].child * k;
-
-				for (int c = 0; c < k; c++)
-					o->sum[(size_t) rows[j] * k + c] += lv[c];
-				o->cnt[rows[j]]++;
-			}
-			m = 0;
-		}
+		out->n_oob = t->n_oob;
+		out->n_oob_words = (t->n + 31) / 32;
+		out->oob_rows = t->oob_rows;
+		out->oob_leaf = t->oob_leaf;
 	}
+	return PMED_OK;
 }
 
-/* Out-of-bag misclassification rate or mean squared error, NaN when none. */
-static void
-oob_finish(Oob *o, const Trainer *t, PmedForest *f)
+double
+pmed_forest_tree_bytes(const PmedForestTree *tree)
 {
-	double		e = 0.0;
-	int			k = t->k;
+	return (double) tree->n_nodes * 24.0 + (double) tree->n_leaves * 8.0 * tree->k;
+}
 
-	f->oob_error = NAN;
-	if (o->sum == NULL)
+/* Estimated encoded bytes: must stay well under the bytea limit. */
+bool
+pmed_forest_bytes_ok(double bytes)
+{
+	return bytes < (double) PMED_MAX_MODEL_BYTES * 0.9;
+}
+
+/* ---- flat form: doubles first, then 32-bit words, all 8-byte aligned ---- */
+
+static size_t
+align8(size_t n)
+{
+	return (n + 7) & ~(size_t) 7;
+}
+
+size_t
+pmed_forest_tree_flat_size(const PmedForestTree *tr)
+{
+	return sizeof(PmedForestTree) +
+		(size_t) tr->n_nodes * (sizeof(PmedForestNode) + sizeof(double)) +
+		(size_t) tr->n_leaves * tr->k * sizeof(double) +
+		(size_t) tr->n_gains * sizeof(double) +
+		(size_t) tr->n_perm * sizeof(double) +
+		align8((size_t) tr->n_gains * sizeof(int32_t)) +
+		align8((size_t) tr->n_cat_words * sizeof(uint32_t)) +
+		align8((size_t) tr->n_oob_words * sizeof(uint32_t)) +
+		align8((size_t) tr->n_oob * sizeof(int32_t));
+}
+
+/* Lay out the arrays of *tr (counts set) over buf; copy from src when not NULL. */
+static void
+flat_layout(PmedForestTree *tr, char *buf, const PmedForestTree *src)
+{
+	char	   *p = buf + sizeof(PmedForestTree);
+
+#define FLAT_ARRAY(field, count) \
+	do { \
+		tr->field = (void *) p; \
+		if (src != NULL && (count) > 0) \
+			memcpy(p, src->field, (size_t) (count) * sizeof(*tr->field)); \
+		p += align8((size_t) (count) * sizeof(*tr->field)); \
+	} while (0)
+
+	FLAT_ARRAY(nodes, tr->n_nodes);
+	FLAT_ARRAY(cover, tr->n_nodes);
+	FLAT_ARRAY(leaf_values, (size_t) tr->n_leaves * tr->k);
+	FLAT_ARRAY(gain, tr->n_gains);
+	FLAT_ARRAY(perm, tr->n_perm);
+	FLAT_ARRAY(gain_feature, tr->n_gains);
+	FLAT_ARRAY(cat_words, tr->n_cat_words);
+	FLAT_ARRAY(oob_rows, tr->n_oob_words);
+	FLAT_ARRAY(oob_leaf, tr->n_oob);
+#undef FLAT_ARRAY
+}
+
+void
+pmed_forest_tree_flatten(const PmedForestTree *tree, void *buf)
+{
+	PmedForestTree hdr = *tree;
+
+	flat_layout(&hdr, buf, tree);
+	memcpy(buf, tree, sizeof(PmedForestTree));
+}
+
+void
+pmed_forest_tree_unflatten(const void *buf, PmedForestTree *tree)
+{
+	memcpy(tree, buf, sizeof(PmedForestTree));
+	flat_layout(tree, (char *) buf, NULL);
+}
+
+/* ---- the leader: prepare, append in tree order, finish ---- */
+
+void
+pmed_forest_fit_free(PmedForestFit *fit)
+{
+	if (fit == NULL)
 		return;
-	for (int32_t r = 0; r < t->n; r++)
+	pmed_free(fit->bins);
+	pmed_free(fit->nbins);
+	pmed_free(fit->bin_lo);
+	pmed_free(fit->bin_hi);
+	pmed_free(fit->usable);
+	pmed_free(fit->yc);
+	pmed_free(fit->cat_levels);
+	pmed_free(fit->imp);
+	pmed_free(fit->oob_sum);
+	pmed_free(fit->oob_cnt);
+	if (fit->f != NULL)
 	{
-		const double *s = o->sum + (size_t) r * k;
-
-		if (o->cnt[r] == 0)
-			continue;
-		f->oob_rows++;
-		if (t->classif)
-			e += argmax(s, k) == t->yc[r] ? 0.0 : 1.0;
-		else
-		{
-			double		d = s[0] / o->cnt[r] - t->y[r];
-
-			e += d * d;
-		}
+		pmed_free(fit->f->tree_start);
+		pmed_free(fit->f->nodes);
+		pmed_free(fit->f->cover);
+		pmed_free(fit->f->leaf_values);
+		pmed_free(fit->f->cat_levels);
+		pmed_free(fit->f->cat_words);
+		pmed_free(fit->f);
 	}
-	if (f->oob_rows > 0)
-		f->oob_error = e / f->oob_rows;
-	pmed_free(o->sum);
-	pmed_free(o->cnt);
+	pmed_free(fit);
 }
 
-/* Importance: permutation losses averaged over trees, or impurity shares summing to 1. */
-static void
-importance_finish(Trainer *t, PmedForest *f)
+const PmedForestShared *
+pmed_forest_fit_shared(const PmedForestFit *fit)
 {
-	int			p = t->p;
-
-	f->importance = t->imp;
-	if (t->par->importance == PMED_FOREST_IMPORTANCE_PERMUTATION)
-	{
-		for (int j = 0; j < p; j++)
-			t->imp[j] /= t->par->n_trees;
-	}
-	else
-	{
-		double		s = 0.0;
-
-		for (int j = 0; j < p; j++)
-			s += t->imp[j];
-		if (s > 0)
-			for (int j = 0; j < p; j++)
-				t->imp[j] /= s;
-	}
+	return &fit->sh;
 }
 
 PmedStatus
-pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
-				  PmedForest **out, PmedError *err)
+pmed_forest_prepare(const PmedDataset *ds, const PmedForestParams *par,
+					PmedForestFit **out, PmedError *err)
 {
-	Trainer		t;
+	PmedForestFit *fit;
 	PmedForest *f;
-	Oob			oob = {NULL, NULL};
 	int			p = ds->n_features;
 	bool		classif = ds->n_classes > 0;
 	int			k = classif ? ds->n_classes : 1;
 	int32_t		n;
-	int32_t		draws;
 	double		frac;
-	double		depth_sum = 0.0;
 	PmedStatus	st;
 
 	*out = NULL;
-	memset(&t, 0, sizeof(t));
-	t.err = err;
 	if ((st = check_params(ds, par, err)) != PMED_OK)
 		return st;
 	n = (int32_t) ds->n_rows;
 
-	t.ds = ds;
-	t.par = par;
-	t.n = n;
-	t.p = p;
-	t.k = k;
-	t.classif = classif;
-	t.y = ds->y;
-	t.max_depth = par->max_depth > 0 ? par->max_depth : PMED_FOREST_MAX_DEPTH;
-	t.min_leaf = par->min_leaf;
-	if ((st = read_labels(&t)) != PMED_OK)
+	fit = pmed_alloc(sizeof(PmedForestFit));
+	fit->ds = ds;
+	fit->err = err;
+	fit->sh.n = n;
+	fit->sh.p = p;
+	fit->sh.k = k;
+	fit->sh.classif = classif;
+	fit->sh.max_depth = par->max_depth > 0 ? par->max_depth : PMED_FOREST_MAX_DEPTH;
+	fit->sh.min_leaf = par->min_leaf;
+	fit->sh.n_trees = par->n_trees;
+	fit->sh.replace = par->replace;
+	fit->sh.importance = par->importance;
+	fit->sh.seed = par->seed;
+	fit->sh.y = ds->y;
+	fit->sh.x = ds->x;
+	if ((st = read_labels(fit)) != PMED_OK)
+	{
+		pmed_forest_fit_free(fit);
 		return st;
+	}
 
 	if (par->cat_levels != NULL)
 	{
@@ -1318,6 +1602,7 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 				par->cat_levels[j] == 1)
 			{
 				pmed_fail(err, PMED_ERR_INVALID, "categorical feature must have 2 to %d levels", PMED_FOREST_BINS);
+				pmed_forest_fit_free(fit);
 				return PMED_ERR_INVALID;
 			}
 			if (par->cat_levels[j] > maxl)
@@ -1325,36 +1610,50 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 		}
 		if (maxl > 0)
 		{
-			t.cat_levels = par->cat_levels;
-			t.cat_scratch = pmed_alloc(pmed_cat_scratch_size(maxl, k));
+			fit->cat_levels = pmed_alloc_array(p, sizeof(int32_t));
+			memcpy(fit->cat_levels, par->cat_levels, sizeof(int32_t) * p);
+			fit->sh.max_levels = maxl;
 		}
 	}
-	if (!bin_features(&t))
+	if (!bin_features(fit))
+	{
+		pmed_forest_fit_free(fit);
 		return err->status;
-	if (t.n_usable == 0)
+	}
+	if (fit->sh.n_usable == 0)
 	{
 		pmed_fail(err, PMED_ERR_INVALID, "random forest needs a feature that varies");
 		pmed_fail_detail(err, "Every feature is constant or missing in all rows, so no split is possible.");
+		pmed_forest_fit_free(fit);
 		return PMED_ERR_INVALID;
 	}
 
-	t.mtry = par->mtry > 0 ? par->mtry :
+	fit->sh.mtry = par->mtry > 0 ? par->mtry :
 		(classif ? (int) floor(sqrt((double) p)) : p / 3);
-	if (t.mtry < 1)
-		t.mtry = 1;
-	if (t.mtry > t.n_usable)
-		t.mtry = t.n_usable;
+	if (fit->sh.mtry < 1)
+		fit->sh.mtry = 1;
+	if (fit->sh.mtry > fit->sh.n_usable)
+		fit->sh.mtry = fit->sh.n_usable;
 
 	frac = par->sample_fraction > 0 ? par->sample_fraction : (par->replace ? 1.0 : 0.632);
-	draws = (int32_t) llround(frac * n);
-	if (draws < 1)
-		draws = 1;
+	fit->sh.draws = (int32_t) llround(frac * n);
+	if (fit->sh.draws < 1)
+		fit->sh.draws = 1;
 
-	trainer_alloc(&t);
+	fit->sh.bins = fit->bins;
+	fit->sh.nbins = fit->nbins;
+	fit->sh.bin_lo = fit->bin_lo;
+	fit->sh.bin_hi = fit->bin_hi;
+	fit->sh.usable = fit->usable;
+	fit->sh.yc = fit->yc;
+	fit->sh.cat_levels = fit->cat_levels;
+	fit->imp = pmed_alloc_array(p, sizeof(double));
+	/* out-of-bag sums, unless too large to keep */
 	if ((double) n * k < 2e8)
 	{
-		oob.sum = pmed_alloc_array((size_t) n * k, sizeof(double));
-		oob.cnt = pmed_alloc_array(n, sizeof(int32_t));
+		fit->sh.oob = 1;
+		fit->oob_sum = pmed_alloc_array((size_t) n * k, sizeof(double));
+		fit->oob_cnt = pmed_alloc_array(n, sizeof(int32_t));
 	}
 
 	f = pmed_alloc(sizeof(PmedForest));
@@ -1365,56 +1664,229 @@ pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
 	f->tree_start = pmed_alloc_array((size_t) par->n_trees + 1, sizeof(int32_t));
 	f->importance_kind = par->importance;
 	f->min_depth = INT32_MAX;
-	f->mtry = t.mtry;
+	f->mtry = fit->sh.mtry;
 	f->min_leaf = par->min_leaf;
 	f->sample_fraction = frac;
-	if (t.cat_levels != NULL)
+	if (fit->cat_levels != NULL)
 	{
 		f->cat_levels = pmed_alloc_array(p, sizeof(int32_t));
-		memcpy(f->cat_levels, t.cat_levels, sizeof(int32_t) * p);
+		memcpy(f->cat_levels, fit->cat_levels, sizeof(int32_t) * p);
 	}
+	fit->f = f;
+	*out = fit;
+	return PMED_OK;
+}
 
-	for (int tree = 0; tree < par->n_trees; tree++)
+/* Room for `more` items in an array of cap items of elem bytes; false past INT32_MAX / 2. */
+static bool
+grow_array(void **a, int32_t *cap, int64_t need, size_t elem)
+{
+	int64_t		c;
+
+	if (need <= *cap)
+		return true;
+	if (need > INT32_MAX / 2)
+		return false;
+	c = (int64_t) *cap * 2 + 64;
+	if (c < need)
+		c = need;
+	if (c > INT32_MAX / 2)
+		c = INT32_MAX / 2;
+	*a = pmed_realloc(*a, (size_t) c * elem);
+	*cap = (int32_t) c;
+	return true;
+}
+
+PmedStatus
+pmed_forest_append(PmedForestFit *fit, const PmedForestTree *tr, PmedError *err)
+{
+	PmedForest *f = fit->f;
+	int			k = fit->sh.k;
+	int32_t		n0 = f->n_nodes,
+				l0 = f->n_leaves,
+				w0 = f->n_cat_words;
+	int32_t		cap_cover = fit->cap_nodes;
+	int32_t		cap_nodes = fit->cap_nodes;
+	int32_t		cap_lv = fit->cap_leaves;
+	int			tree = fit->next_tree;
+
+	if (tree >= fit->sh.n_trees)
+		return pmed_fail(err, PMED_ERR_INTERNAL, "forest tree appended out of order");
+	/* the size limit, on the forest so far in tree order */
+	if (!pmed_forest_bytes_ok((double) (n0 + (int64_t) tr->n_nodes) * 24.0 +
+							  (double) (l0 + (int64_t) tr->n_leaves) * 8.0 * k))
+		return too_large(err);
+	if (!grow_array((void **) &f->nodes, &cap_nodes, (int64_t) n0 + tr->n_nodes, sizeof(PmedForestNode)) ||
+		!grow_array((void **) &f->cover, &cap_cover, (int64_t) n0 + tr->n_nodes, sizeof(double)) ||
+		!grow_array((void **) &f->leaf_values, &cap_lv, ((int64_t) l0 + tr->n_leaves) * k, sizeof(double)) ||
+		!grow_array((void **) &f->cat_words, &fit->cap_cat_words, (int64_t) w0 + tr->n_cat_words, sizeof(uint32_t)))
+		return too_large(err);
+	fit->cap_nodes = cap_nodes;
+	fit->cap_leaves = cap_lv;
+
+	/* relocate: split children by the node offset, leaves by the leaf offset */
+	for (int32_t i = 0; i < tr->n_nodes; i++)
 	{
-		PmedRng		rng;
-		int			depth;
+		PmedForestNode nd = tr->nodes[i];
 
-		pmed_rng_seed(&rng, pmed_mix64(par->seed) ^ pmed_mix64((uint64_t) tree + 0x5851F42D4C957F2DULL));
-		draw_sample(&t, &rng, draws);
-
-		f->tree_start[tree] = t.n_nodes;
-		depth = grow_tree(&t, &rng);
-		if (depth < 0)
-			return too_large(err);
-		depth_sum += depth;
-		if (depth > f->max_depth)
-			f->max_depth = depth;
-		if (depth < f->min_depth)
-			f->min_depth = depth;
-
-		/* the forest so far, for out-of-bag scoring of this tree */
-		f->tree_start[tree + 1] = t.n_nodes;
-		f->nodes = t.nodes;
-		f->cover = t.cover;
-		f->n_nodes = t.n_nodes;
-		f->leaf_values = t.leaf_values;
-		f->n_leaves = t.n_leaves;
-		f->cat_words = t.cat_words;
-		f->n_cat_words = t.n_cat_words;
-		f->n_cat_splits = t.n_cat_splits;
-		if (oob.sum != NULL)
-			oob_add_tree(&oob, &t, f, tree);
-		if (par->importance == PMED_FOREST_IMPORTANCE_PERMUTATION)
-			permutation_importance(&t, f, tree, &rng);
+		if (nd.code == PMED_FOREST_LEAF)
+			nd.child += l0;
+		else
+		{
+			nd.child += n0;
+			if (nd.code < -1)
+				nd.threshold += w0;
+		}
+		f->nodes[n0 + i] = nd;
 	}
+	memcpy(f->cover + n0, tr->cover, sizeof(double) * tr->n_nodes);
+	memcpy(f->leaf_values + (size_t) l0 * k, tr->leaf_values, sizeof(double) * tr->n_leaves * k);
+	if (tr->n_cat_words > 0)
+		memcpy(f->cat_words + w0, tr->cat_words, sizeof(uint32_t) * tr->n_cat_words);
+	f->tree_start[tree] = n0;
+	f->tree_start[tree + 1] = n0 + tr->n_nodes;
+	f->n_nodes = n0 + tr->n_nodes;
+	f->n_leaves = l0 + tr->n_leaves;
+	f->n_cat_words = w0 + tr->n_cat_words;
+	f->n_cat_splits += tr->n_cat_splits;
 
-	f->mean_depth = depth_sum / par->n_trees;
-	importance_finish(&t, f);
-	oob_finish(&oob, &t, f);
-	trainer_free(&t);
+	/* reductions, in tree order */
+	for (int32_t i = 0; i < tr->n_gains; i++)
+		fit->imp[tr->gain_feature[i]] += tr->gain[i];
+	for (int32_t j = 0; j < tr->n_perm; j++)
+		fit->imp[j] += tr->perm[j];
+	/* out-of-bag sums: per row, the trees that left it out in tree order */
+	if (fit->oob_sum != NULL)
+	{
+		int32_t		j = 0;
+
+		if (tr->n_oob_words != (fit->sh.n + 31) / 32)
+			return pmed_fail(err, PMED_ERR_INTERNAL, "forest tree without its out-of-bag rows");
+		for (int32_t wi = 0; wi < tr->n_oob_words; wi++)
+			for (uint32_t m = tr->oob_rows[wi]; m != 0; m &= m - 1)
+			{
+				int32_t		r = wi * 32 + __builtin_ctz(m);
+				const double *lv;
+
+				if (j >= tr->n_oob || tr->oob_leaf[j] < 0 || tr->oob_leaf[j] >= tr->n_leaves)
+					return pmed_fail(err, PMED_ERR_INTERNAL, "forest tree with inconsistent out-of-bag rows");
+				lv = tr->leaf_values + (size_t) tr->oob_leaf[j++] * k;
+				for (int c = 0; c < k; c++)
+					fit->oob_sum[(size_t) r * k + c] += lv[c];
+				fit->oob_cnt[r]++;
+			}
+	}
+	fit->depth_sum += tr->depth;
+	if (tr->depth > f->max_depth)
+		f->max_depth = tr->depth;
+	if (tr->depth < f->min_depth)
+		f->min_depth = tr->depth;
+	fit->next_tree++;
+	return PMED_OK;
+}
+
+/*
+ * Out-of-bag misclassification rate or mean squared error from the sums
+ * append made, NaN when none (or too large to keep).
+ */
+static void
+oob_error(PmedForestFit *fit, PmedForest *f)
+{
+	const PmedForestShared *sh = &fit->sh;
+	int			k = sh->k;
+	double		e = 0.0;
+
+	f->oob_error = NAN;
+	if (fit->oob_sum == NULL)
+		return;
+	for (int32_t r = 0; r < sh->n; r++)
+	{
+		const double *s = fit->oob_sum + (size_t) r * k;
+
+		if (fit->oob_cnt[r] == 0)
+			continue;
+		f->oob_rows++;
+		if (sh->classif)
+			e += argmax(s, k) == sh->yc[r] ? 0.0 : 1.0;
+		else
+		{
+			double		d = s[0] / fit->oob_cnt[r] - sh->y[r];
+
+			e += d * d;
+		}
+	}
+	if (f->oob_rows > 0)
+		f->oob_error = e / f->oob_rows;
+}
+
+PmedStatus
+pmed_forest_finish(PmedForestFit *fit, PmedForest **out, PmedError *err)
+{
+	PmedForest *f = fit->f;
+	int			p = fit->sh.p;
+
+	*out = NULL;
+	if (fit->next_tree != fit->sh.n_trees)
+	{
+		pmed_fail(err, PMED_ERR_INTERNAL, "forest finished with %d of %d trees",
+				  fit->next_tree, fit->sh.n_trees);
+		pmed_forest_fit_free(fit);
+		return PMED_ERR_INTERNAL;
+	}
+	f->mean_depth = fit->depth_sum / f->n_trees;
+	/* importance: permutation losses averaged over trees, or impurity shares summing to 1 */
+	f->importance = fit->imp;
+	fit->imp = NULL;
+	if (f->importance_kind == PMED_FOREST_IMPORTANCE_PERMUTATION)
+	{
+		for (int j = 0; j < p; j++)
+			f->importance[j] /= f->n_trees;
+	}
+	else
+	{
+		double		s = 0.0;
+
+		for (int j = 0; j < p; j++)
+			s += f->importance[j];
+		if (s > 0)
+			for (int j = 0; j < p; j++)
+				f->importance[j] /= s;
+	}
+	oob_error(fit, f);
 	cache_leaf_values(f);
+	fit->f = NULL;
+	pmed_forest_fit_free(fit);
 	*out = f;
 	return PMED_OK;
+}
+
+/* The serial fit: the same per-tree buffers and merge as any parallel host. */
+PmedStatus
+pmed_forest_train(const PmedDataset *ds, const PmedForestParams *par,
+				  PmedForest **out, PmedError *err)
+{
+	PmedForestFit *fit;
+	PmedForestGrower *g;
+	PmedStatus	st;
+
+	*out = NULL;
+	if ((st = pmed_forest_prepare(ds, par, &fit, err)) != PMED_OK)
+		return st;
+	g = pmed_forest_grower_new(pmed_forest_fit_shared(fit));
+	for (int tree = 0; tree < par->n_trees; tree++)
+	{
+		PmedForestTree tr;
+
+		if ((st = pmed_forest_grow(g, tree, &tr, err)) != PMED_OK ||
+			(st = pmed_forest_append(fit, &tr, err)) != PMED_OK)
+		{
+			pmed_forest_grower_free(g);
+			pmed_forest_fit_free(fit);
+			return st;
+		}
+	}
+	pmed_forest_grower_free(g);
+	return pmed_forest_finish(fit, out, err);
 }
 
 /* ---- encoding ---- */

@@ -154,4 +154,104 @@ pmed_forest_node_step(const PmedForest *f, const PmedForestNode *nd, double v)
 	return pmed_forest_cat_step(f->cat_levels, f->cat_words, nd, v);
 }
 
+/*
+ * ---- The fit as independent tasks, one per tree ----
+ *
+ * pmed_forest_train is prepare, then for every tree in order grow into a
+ * tree buffer and append it, then finish.  A tree depends only on the
+ * shared read-only data and its index (its random stream is seeded from
+ * (seed, tree)), so a host may grow trees in other processes, each with its
+ * own grower over a copy of the shared arrays, and append the buffers in
+ * tree order: the forest is the same bit for bit.  Every reduction
+ * (importance sums, depth statistics, the size limit, out-of-bag sums) is
+ * done by append / finish in tree order.
+ */
+typedef struct PmedForestShared
+{
+	int32_t		n;				/* rows */
+	int32_t		p;				/* features */
+	int32_t		k;				/* outputs: classes, or 1 */
+	int32_t		classif;
+	int32_t		max_depth;		/* resolved (1..PMED_FOREST_MAX_DEPTH) */
+	int32_t		min_leaf;
+	int32_t		mtry;			/* resolved */
+	int32_t		n_usable;
+	int32_t		draws;			/* rows drawn per tree */
+	int32_t		n_trees;
+	int32_t		replace;
+	int32_t		importance;		/* PmedForestImportance */
+	int32_t		max_levels;		/* most levels of a categorical feature, 0 = none */
+	int32_t		pad;
+	uint64_t	seed;
+	/* arrays: a host may copy them elsewhere (shared memory) and repoint */
+	const uint8_t *bins;		/* p columns of n bin codes */
+	const int32_t *nbins;		/* p */
+	const double *bin_lo;		/* p * PMED_FOREST_BINS */
+	const double *bin_hi;		/* p * PMED_FOREST_BINS */
+	const int32_t *usable;		/* n_usable features with two bins or more, ascending */
+	const int32_t *yc;			/* n class indices (classification), else NULL */
+	const double *y;			/* n labels */
+	const double *x;			/* n * p rows (out-of-bag leaves, permutation importance) */
+	int32_t		oob;			/* growers record each tree's out-of-bag leaves */
+	int32_t		pad2;
+	const int32_t *cat_levels;	/* p level counts, or NULL */
+} PmedForestShared;
+
+/* One grown tree; node, leaf and level-bitset indices are local to it. */
+typedef struct PmedForestTree
+{
+	int32_t		n_nodes;
+	int32_t		n_leaves;
+	int32_t		n_cat_words;
+	int32_t		n_cat_splits;
+	int32_t		n_gains;		/* splits, in the order they were made */
+	int32_t		depth;
+	int32_t		n_perm;			/* p with permutation importance, else 0 */
+	int32_t		k;
+	int32_t		n_oob;			/* out-of-bag rows walked (0 when the fit keeps no OOB) */
+	int32_t		n_oob_words;	/* (n + 31) / 32 when n_oob > 0 */
+	PmedForestNode *nodes;
+	double	   *cover;
+	double	   *leaf_values;	/* n_leaves * k */
+	double	   *gain;			/* n_gains impurity decreases ... */
+	int32_t    *gain_feature;	/* ... and their features */
+	double	   *perm;			/* n_perm permutation losses on the out-of-bag rows */
+	uint32_t   *cat_words;
+	uint32_t   *oob_rows;		/* bitset of the out-of-bag rows ... */
+	int32_t    *oob_leaf;		/* ... and the leaf each reaches, in row order */
+} PmedForestTree;
+
+typedef struct PmedForestFit PmedForestFit;
+typedef struct PmedForestGrower PmedForestGrower;
+
+/* Check the data and parameters, bin the features: the shared data. */
+PmedStatus	pmed_forest_prepare(const PmedDataset *ds, const PmedForestParams *params,
+								PmedForestFit **out, PmedError *err);
+const PmedForestShared *pmed_forest_fit_shared(const PmedForestFit *fit);
+/* Estimated model bytes so far (the size limit is checked on these). */
+double		pmed_forest_tree_bytes(const PmedForestTree *tree);
+bool		pmed_forest_bytes_ok(double bytes);
+
+/* Per-process scratch for growing trees over sh (kept by pointer). */
+PmedForestGrower *pmed_forest_grower_new(const PmedForestShared *sh);
+void		pmed_forest_grower_free(PmedForestGrower *g);
+/*
+ * Grow tree `tree` into *out (its arrays belong to the grower and stay
+ * valid until the next call).  PMED_ERR_LIMIT when the tree alone is over
+ * the size limit.
+ */
+PmedStatus	pmed_forest_grow(PmedForestGrower *g, int tree, PmedForestTree *out, PmedError *err);
+
+/* Flat form of a tree (for shared memory): size, write, and a view into it. */
+size_t		pmed_forest_tree_flat_size(const PmedForestTree *tree);
+void		pmed_forest_tree_flatten(const PmedForestTree *tree, void *buf);
+void		pmed_forest_tree_unflatten(const void *buf, PmedForestTree *tree);
+
+/* Append the next tree (trees must come in order 0, 1, ...), relocating its indices. */
+PmedStatus	pmed_forest_append(PmedForestFit *fit, const PmedForestTree *tree, PmedError *err);
+/* After the last tree: out-of-bag error, importance, the forest. Frees fit. */
+PmedStatus	pmed_forest_finish(PmedForestFit *fit, PmedForest **out, PmedError *err);
+/* Free a fit that will not be finished. */
+void		pmed_forest_fit_free(PmedForestFit *fit);
+
 #endif

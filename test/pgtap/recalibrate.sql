@@ -62,7 +62,7 @@ SELECT ok(slope_after < slope_before AND icpt_after < icpt_before - 0.3, 'forest
 FROM rc_cmp WHERE fam = 'forest' AND meth = 'platt';
 SELECT ok(ece_before > 0.19 AND ece_after < ece_before - 0.09, 'forest platt: ECE drops by more than 0.09')
 FROM rc_cmp WHERE fam = 'forest' AND meth = 'platt';
-SELECT ok(ece_after < ece_before - 0.08 AND icpt_after < icpt_before - 0.4, 'isotonic: ECE and intercept improve for ' || fam)
+SELECT ok(ece_after < ece_before - 0.07 AND icpt_after < icpt_before - 0.4, 'isotonic: ECE and intercept improve for ' || fam)
 FROM rc_cmp WHERE meth = 'isotonic' ORDER BY fam;
 SELECT ok(abs(auc_after - auc_before) < 1e-12, 'platt keeps the ranking: same AUC for ' || fam)
 FROM rc_cmp WHERE meth = 'platt' ORDER BY fam;
