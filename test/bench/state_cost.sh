@@ -11,10 +11,14 @@
 # and elapsed time; then the bytes per row of a state's serialized form and
 # (after) of its text form.  The queries:
 #   scan      SELECT sum(array_length(f, 1)) FROM t    reads and detoasts every array
-#   train     SELECT length(pmed.baseline_train(f, y)) FROM t
-#             transitions + the final function (dense copy, canonical sort,
-#             class priors: the same code before and after)
-# Per-row transition cost ~ (train - scan) / ROWS, the final function included.
+#   rows      SELECT length(pmed.train_partial(f, y)) FROM t
+#             a row-store state (what svm, forest, cnn, rnn keep): every
+#             transition, then the state's flat bytes (the same code path
+#             before and after, but for the state type)
+#   baseline  SELECT length(pmed.baseline_train(f, y)) FROM t
+#             before: rows + the final function (dense copy, canonical sort,
+#             priors); after: label counts (statistics state), then priors
+# Per-row transition cost ~ (rows - scan) / ROWS, the flattening included.
 # Not part of test/run.
 #
 #   test/bench/state_cost.sh
@@ -76,20 +80,21 @@ bench() {	# name pgbin
 		CREATE TABLE t AS SELECT g, ARRAY[$array] AS f, (g % 3 = 0) AS y FROM generate_series(1, $ROWS) g;
 		VACUUM ANALYZE t;
 	SQL
-	for q in scan train; do
+	for q in scan rows baseline; do
 		local sql
 		case $q in
 			scan) sql="SELECT sum(array_length(f, 1)) FROM t" ;;
-			train) sql="SELECT length(pmed.baseline_train(f, y)) FROM t" ;;
+			rows) sql="SELECT length(pmed.train_partial(f, y)) FROM t" ;;
+			baseline) sql="SELECT length(pmed.baseline_train(f, y)) FROM t" ;;
 		esac
 		cpu_of "$sql" >/dev/null	# warm the cache
 		for r in $(seq 1 "$RUNS"); do
 			echo "$name $q $r $(cpu_of "$sql") $(cut -d' ' -f1 /proc/loadavg)"
 		done
 	done
-	echo "$name bytes_per_row $(psql -X -At -d bench -c "SELECT round(length(pmed.baseline_train_partial(f, y)) / count(*)::numeric, 1) FROM t WHERE g <= 100000")"
+	echo "$name bytes_per_row $(psql -X -At -d bench -c "SELECT round(length(pmed.train_partial(f, y)) / count(*)::numeric, 1) FROM t WHERE g <= 100000")"
 	if [ "$name" = after ]; then
-		echo "$name text_bytes_per_row $(psql -X -At -d bench -c "SELECT round(length((pmed.baseline_train_partial(f, y)::pmed.train_state)::text) / count(*)::numeric, 1) FROM t WHERE g <= 100000")"
+		echo "$name text_bytes_per_row $(psql -X -At -d bench -c "SELECT round(length((pmed.train_partial(f, y)::pmed.train_state)::text) / count(*)::numeric, 1) FROM t WHERE g <= 100000")"
 	fi
 	$run "$bin/pg_ctl -D '$dir/data' -m fast stop >/dev/null"
 	rm -rf "$dir"
@@ -104,7 +109,7 @@ echo "Per-row cost of the training state: $ROWS rows x 30 float8, serial plan, b
 echo
 echo "| query | state | $(seq -s ' | ' 1 "$RUNS" | sed 's/[0-9]\+/run &/g') | load |"
 echo "|---|---|$(for r in $(seq 1 "$RUNS"); do printf -- '---|'; done)---|"
-for q in scan train; do
+for q in scan rows baseline; do
 	for v in before after; do
 		row=$(awk -v v=$v -v q=$q '$1 == v && $2 == q {printf "%s / %s | ", $4, $5; load = load (load ? ", " : "") $6} END {printf "%s", load}' "$out")
 		label=$([ $v = before ] && echo "internal ($BEFORE_REV)" || echo "pmed.train_state")
