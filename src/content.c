@@ -122,20 +122,7 @@ content_stats_add(void *stats, FunctionCallInfo fcinfo, MemoryContext aggcontext
 	const double *src = (const double *) ARR_DATA_PTR(arr);
 	MemoryContext old;
 
-	if (*info->n_features == -1)
-	{
-		if (width > PMED_MAX_FEATURES)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many features: %d", width),
-					 errdetail("At most %d features are supported.", PMED_MAX_FEATURES)));
-		*info->n_features = width;
-	}
-	else if (*info->n_features != width)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("feature arrays must all have the same length"),
-				 errdetail("Earlier rows have %d features; this row has %d.", *info->n_features, width)));
+	pmed_check_feature_width(info->n_features, width);
 	if (ARR_HASNULL(arr))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

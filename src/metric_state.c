@@ -14,8 +14,11 @@
  *
  * Bodies:
  *   accuracy          i64 n, i64 correct (0 <= correct <= n)
- *   rmse/log_loss/brier  i64 n, 68 x i64 normalized limbs of the exact sum
- *                     (zero when n is 0; the sum is never negative)
+ *   rmse/log_loss/brier  i64 n, then the exact sum in the canonical form of
+ *                     pmed_exactsum_write (core/exactsum.h, little-endian:
+ *                     9 bytes when a double holds the sum exactly, else
+ *                     6 + 4 per digit); zero when n is 0, never negative,
+ *                     below 2^1088 (n < 2^63 finite terms)
  *   score kinds       i64 n_runs, then per run f64 score, i64 pos, i64 neg
  *                     (scores strictly ascending, finite, no -0.0; in
  *                     [0, 1] for probabilities)
@@ -59,6 +62,8 @@
 #define MS_VERSION		1
 #define MS_FLAG_PARAM	0x01
 #define MS_RUN_BYTES	24
+/* exact sums stay below 2^1088: limbs 0 .. 101 of core/exactsum.c */
+#define MS_SUM_LIMBS	102
 #define MS_TYPE_NAME	"pmed.metric_state"
 /* Most distinct labels confusion_matrix() accepts (the matrix is dense). */
 #define PMED_CM_MAX_LABELS 1000
@@ -164,7 +169,7 @@ ms_new(MemoryContext parent, int kind)
 	EOH_init_header(&s->hdr, &ms_methods, cxt);
 	s->magic = MS_MAGIC_MEM;
 	s->kind = kind;
-	pmed_xsum_init(&s->sum);
+	pmed_exactsum_init(&s->sum);
 	if (kind == MS_CONFUSION)
 	{
 		CmState    *cm = MemoryContextAllocZero(cxt, sizeof(CmState));
@@ -641,9 +646,14 @@ ms_merge(MetricState *dst, MetricState *src)
 		case MS_RMSE:
 		case MS_LOG_LOSS:
 		case MS_BRIER:
-			dst->n += src->n;
-			pmed_xsum_merge(&dst->sum, &src->sum);
-			break;
+			{
+				MemoryContext old = MemoryContextSwitchTo(cxt);
+
+				dst->n += src->n;
+				pmed_exactsum_merge(&dst->sum, &src->sum);
+				MemoryContextSwitchTo(old);
+				break;
+			}
 		case MS_CONFUSION:
 			{
 				int32	   *map = palloc(Max(src->cm->n_labels, 1) * sizeof(int32));
@@ -844,10 +854,18 @@ ms_write(MetricState *s, MsWriter *w)
 		case MS_RMSE:
 		case MS_LOG_LOSS:
 		case MS_BRIER:
-			pmed_xsum_normalize(&s->sum);
 			w_u64(w, s->n);
-			for (int i = 0; i < PMED_XSUM_LIMBS; i++)
-				w_u64(w, (uint64) s->sum.limb[i]);
+			if (w->p == NULL)
+				w->len += pmed_exactsum_size(&s->sum);
+			else
+			{
+				PmedWriter	sw;
+
+				pmed_writer_init(&sw);
+				pmed_exactsum_write(&sw, &s->sum);
+				w_bytes(w, sw.buf, sw.len);
+				pfree(sw.buf);
+			}
 			break;
 		case MS_PAIR:
 			w_u64(w, s->bpos.n);
@@ -1067,16 +1085,24 @@ ms_parse(const uint8 *buf, Size len, MemoryContext parent)
 		case MS_LOG_LOSS:
 		case MS_BRIER:
 			{
-				bool		zero = true;
+				PmedReader	sr;
+				MemoryContext old;
+				bool		ok;
+				int			sign;
 
 				s->n = (int64) r_u64(&r);
-				for (int i = 0; i < PMED_XSUM_LIMBS; i++)
-				{
-					s->sum.limb[i] = (int64) r_u64(&r);
-					zero = zero && s->sum.limb[i] == 0;
-				}
-				if (s->n < 0 || !pmed_xsum_is_normalized(&s->sum) ||
-					s->sum.limb[PMED_XSUM_LIMBS - 1] < 0 || (s->n == 0 && !zero))
+				/* the reader checks every length, the window and the canonical form */
+				pmed_reader_init(&sr, r.p + r.pos, r.len - r.pos, &err);
+				old = MemoryContextSwitchTo(MS_CXT(s));
+				ok = pmed_exactsum_read(&sr, &s->sum);
+				MemoryContextSwitchTo(old);
+				if (!ok)
+					ms_corrupt("The exact sum is not valid.");
+				r.pos = r.len - sr.left;
+				sign = pmed_exactsum_sign(&s->sum);
+				/* digits above limb MS_SUM_LIMBS would weigh 2^1088 or more */
+				if (s->n < 0 || sign < 0 || (s->n == 0 && sign != 0) ||
+					(s->sum.limbs != NULL && s->sum.lo + s->sum.n > MS_SUM_LIMBS))
 					ms_corrupt("The exact sum is out of range.");
 				break;
 			}

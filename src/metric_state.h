@@ -20,6 +20,7 @@
 #include "utils/expandeddatum.h"
 #include "utils/jsonb.h"
 
+#include "core/exactsum.h"
 #include "core/metric_state.h"
 
 typedef enum MetricKind

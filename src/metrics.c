@@ -164,6 +164,7 @@ static Datum
 sum_state_add(FunctionCallInfo fcinfo, int kind, const char *fname, double term)
 {
 	MetricState *state;
+	MemoryContext old;
 
 	if (!isfinite(term))
 		ereport(ERROR,
@@ -171,7 +172,10 @@ sum_state_add(FunctionCallInfo fcinfo, int kind, const char *fname, double term)
 				 errmsg("%s: value out of range: overflow", fname)));
 	state = ms_transition(fcinfo, kind);
 	state->n++;
-	pmed_xsum_add(&state->sum, term);
+	/* the exact sum's digits live with the state */
+	old = MemoryContextSwitchTo(MS_CXT(state));
+	pmed_exactsum_add(&state->sum, term);
+	MemoryContextSwitchTo(old);
 	MS_RETURN(state);
 }
 
@@ -236,7 +240,7 @@ metrics_rmse_final(PG_FUNCTION_ARGS)
 
 	if (state == NULL || state->n == 0)
 		PG_RETURN_NULL();
-	mean = pmed_xsum_value(&state->sum) / (double) state->n;
+	mean = pmed_exactsum_value(&state->sum) / (double) state->n;
 	PG_RETURN_FLOAT8(sqrt(Max(mean, 0.0)));
 }
 
@@ -250,7 +254,7 @@ metrics_mean_final(PG_FUNCTION_ARGS)
 
 	if (state == NULL || state->n == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(Max(pmed_xsum_value(&state->sum), 0.0) / (double) state->n);
+	PG_RETURN_FLOAT8(Max(pmed_exactsum_value(&state->sum), 0.0) / (double) state->n);
 }
 
 /* ====================================================================

@@ -298,6 +298,11 @@ extern double *pmed_statics_array(ArrayType *arr, int max_width, int *width);
 /* ---- training: row store, state, final skeleton (train_state.c) ---- */
 
 extern Datum pmed_train_transfn(FunctionCallInfo fcinfo, const PmedFamily *family);
+/* The first row's width sets *n_features (-1 until then: 54000 above
+ * PMED_MAX_FEATURES); every later row must have it (22023). */
+extern void pmed_check_feature_width(int *n_features, int width);
+/* A numeric class label as text: true/false, an integer, or float8out's. */
+extern char *pmed_class_text(PmedLabelKind kind, double v);
 
 /* module.c: the memory budget of training (pmed.max_training_memory) */
 extern void pmed_training_memory_check(MemoryContext context, Size request, const char *what);

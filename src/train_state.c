@@ -365,6 +365,25 @@ chunk_new(TrainState *st)
 	return c;
 }
 
+void
+pmed_check_feature_width(int *n_features, int width)
+{
+	if (*n_features == -1)
+	{
+		if (width > PMED_MAX_FEATURES)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many features: %d", width),
+					 errdetail("At most %d features are supported.", PMED_MAX_FEATURES)));
+		*n_features = width;
+	}
+	else if (*n_features != width)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("feature arrays must all have the same length"),
+				 errdetail("Earlier rows have %d features; this row has %d.", *n_features, width)));
+}
+
 /* Room for one more row of width n_features; returns the chunk and slot. */
 static TrainChunk *
 state_next_slot(TrainState *st, int n_features, int *slot)
@@ -373,21 +392,7 @@ state_next_slot(TrainState *st, int n_features, int *slot)
 
 	if (has_width(st->family))
 	{
-		if (st->n_features == -1)
-		{
-			if (n_features > PMED_MAX_FEATURES)
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("too many features: %d", n_features),
-						 errdetail("At most %d features are supported.", PMED_MAX_FEATURES)));
-			st->n_features = n_features;
-		}
-		else if (st->n_features != n_features)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("feature arrays must all have the same length"),
-					 errdetail("Earlier rows have %d features; this row has %d.",
-							   st->n_features, n_features)));
+		pmed_check_feature_width(&st->n_features, n_features);
 		if (has_column(st->family, PMED_COL_FEATURES) &&
 			(st->n_rows + 1) * (int64) Max(n_features, 1) > MAX_TRAIN_VALUES)
 			ereport(ERROR,
@@ -806,6 +811,20 @@ adopt_options(TrainState *dst, const TrainState *src)
 	}
 }
 
+/* dst's feature width from src's (-1: no row yet); both known must agree. */
+static void
+merge_width(TrainState *dst, const TrainState *src)
+{
+	if (dst->n_features == -1)
+		dst->n_features = src->n_features;
+	else if (src->n_features != -1 && dst->n_features != src->n_features)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("feature arrays must all have the same length"),
+				 errdetail("One state has %d features per row, the other %d.",
+						   dst->n_features, src->n_features)));
+}
+
 /*
  * Federated forests: src's fragments join dst's (copied into the current
  * context); fragments and rows must agree on the label type and width.
@@ -821,14 +840,7 @@ federated_append(TrainState *dst, const TrainState *src)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine training rows with labels of different types")));
-	if (dst->n_features == -1)
-		dst->n_features = src->n_features;
-	else if (src->n_features != -1 && dst->n_features != src->n_features)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("feature arrays must all have the same length"),
-				 errdetail("One state has %d features per row, the other %d.",
-						   dst->n_features, src->n_features)));
+	merge_width(dst, src);
 	foreach(lc, src->fragments)
 	{
 		bytea	   *b = lfirst(lc);
@@ -896,14 +908,7 @@ state_append(TrainState *dst, const TrainState *src)
 	{
 		PmedStatsInfo info = stats_info(dst);
 
-		if (dst->n_features == -1)
-			dst->n_features = src->n_features;
-		else if (src->n_features != -1 && dst->n_features != src->n_features)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("feature arrays must all have the same length"),
-					 errdetail("One state has %d features per row, the other %d.",
-							   dst->n_features, src->n_features)));
+		merge_width(dst, src);
 		f->stats->merge(dst->stats, src->stats, &info);
 		dst->n_rows += src->n_rows;
 		return;
@@ -1646,8 +1651,8 @@ permute_rows(double *x, int p, const int64 *perm, int64 n)
 	pfree(done);
 }
 
-static char *
-class_text(PmedLabelKind kind, double v)
+char *
+pmed_class_text(PmedLabelKind kind, double v)
 {
 	if (kind == PMED_LABEL_BOOL)
 		return pstrdup(v != 0 ? "true" : "false");
@@ -1816,7 +1821,7 @@ canonical_supervised(TrainState *st, PmedTrainSet *set, double *y, uint32 *text_
 							 errmsg("too many classes"),
 							 errdetail("At most %d distinct labels are supported.", PMED_MAX_CLASSES)));
 				schema->classes[n_classes++] = text_off ? pstrdup(st->arena.data + text_off[i])
-					: class_text(st->label_kind, y[i]);
+					: pmed_class_text(st->label_kind, y[i]);
 			}
 			ys[k] = n_classes - 1;
 		}

@@ -160,20 +160,7 @@ baseline_add(void *stats, FunctionCallInfo fcinfo, MemoryContext aggcontext, con
 	MemoryContext old;
 
 	/* the features are checked as the row store checks them, then dropped */
-	if (*info->n_features == -1)
-	{
-		if (width > PMED_MAX_FEATURES)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many features: %d", width),
-					 errdetail("At most %d features are supported.", PMED_MAX_FEATURES)));
-		*info->n_features = width;
-	}
-	else if (*info->n_features != width)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("feature arrays must all have the same length"),
-				 errdetail("Earlier rows have %d features; this row has %d.", *info->n_features, width)));
+	pmed_check_feature_width(info->n_features, width);
 	x = palloc(sizeof(double) * width);
 	if (pmed_copy_features(arr, width, x) == 0)
 		ereport(ERROR,
@@ -336,16 +323,6 @@ baseline_read(PmedReader *r, const PmedStatsInfo *info)
 	return b;
 }
 
-static char *
-class_name(PmedLabelKind kind, double v)
-{
-	if (kind == PMED_LABEL_BOOL)
-		return pstrdup(v != 0 ? "true" : "false");
-	if (kind == PMED_LABEL_INT)
-		return psprintf("%.0f", v);
-	return DatumGetCString(DirectFunctionCall1(float8out, Float8GetDatum(v)));
-}
-
 static void
 baseline_stats_fit(void *stats, const PmedTrainSet *set, PmedSchema *schema, PmedWriter *algo,
 				   PmedJson *meta)
@@ -358,7 +335,7 @@ baseline_stats_fit(void *stats, const PmedTrainSet *set, PmedSchema *schema, Pme
 		/* classes ascending, as the row store's canonical order gives them */
 		schema->classes = palloc(sizeof(char *) * Max(b->n_keys, 1));
 		for (int k = 0; k < b->n_keys; k++)
-			schema->classes[k] = b->text ? pstrdup(b->text[k]) : class_name(schema->label_kind, b->num[k]);
+			schema->classes[k] = b->text ? pstrdup(b->text[k]) : pmed_class_text(schema->label_kind, b->num[k]);
 		schema->n_classes = b->n_keys;
 		if (b->n_keys < 2)
 			ereport(ERROR,

@@ -53,7 +53,9 @@ int			pmed_exactsum_sign(const PmedExactSum *s);
 /*
  * Serialized form, canonical (the same exact value gives the same bytes):
  *   u8 0, f64 value        when the exact sum is a finite double
- *   u8 1, u16 lo, u16 n, u32 digits[n - 1] (low first), i64 top
+ *   u8 1, u8 negative, u16 lo, u16 n, u32 digits[n] of |sum| (low first;
+ *                          the lowest and highest digits not zero)
+ * (little-endian, as every codec.h field).
  * pmed_exactsum_read validates every field (false, r's error set).
  */
 void		pmed_exactsum_write(PmedWriter *w, const PmedExactSum *s);

@@ -1,5 +1,5 @@
 /*
- * metric_state.c - exact sums, score counts and flat-form helpers of
+ * metric_state.c - score counts and flat-form helpers of
  * pmed.metric_state.  See metric_state.h.
  */
 #include "metric_state.h"
@@ -7,154 +7,6 @@
 
 #include <math.h>
 #include <string.h>
-
-/* ---- exact sums ---- */
-
-#define XSUM_DIGIT		UINT64_C(0xFFFFFFFF)
-/* each add puts < 2^32 into a limb: normalize well before 2^63 */
-#define XSUM_MAX_PENDING	(UINT32_C(1) << 30)
-
-void
-pmed_xsum_init(PmedExactSum *s)
-{
-	memset(s, 0, sizeof(*s));
-}
-
-void
-pmed_xsum_normalize(PmedExactSum *s)
-{
-	int64_t		carry = 0;
-
-	for (int i = 0; i < PMED_XSUM_LIMBS - 1; i++)
-	{
-		int64_t		v = s->limb[i] + carry;
-		int64_t		low = (int64_t) ((uint64_t) v & XSUM_DIGIT);
-
-		s->limb[i] = low;
-		/* v - low is a multiple of 2^32: the division is exact (floor) */
-		carry = (v - low) / (INT64_C(1) << 32);
-	}
-	s->limb[PMED_XSUM_LIMBS - 1] += carry;
-	s->pending = 0;
-}
-
-void
-pmed_xsum_add(PmedExactSum *s, double x)
-{
-	uint64_t	bits;
-	uint64_t	mant;
-	int			e;
-	int			p;
-	int			i;
-	int			sh;
-	int64_t		d0,
-				d1,
-				d2;
-
-	if (x == 0.0)
-		return;
-	memcpy(&bits, &x, sizeof(bits));
-	e = (int) ((bits >> 52) & 0x7FF);
-	mant = bits & ((UINT64_C(1) << 52) - 1);
-	if (e == 0)
-		p = 0;					/* subnormal: mant * 2^-1074 */
-	else
-	{
-		mant |= UINT64_C(1) << 52;
-		p = e - 1;				/* mant * 2^(e - 1075) = mant * 2^(p - 1074) */
-	}
-	i = p >> 5;
-	sh = p & 31;
-	d0 = (int64_t) ((mant << sh) & XSUM_DIGIT);
-	if (sh == 0)
-	{
-		d1 = (int64_t) ((mant >> 32) & XSUM_DIGIT);
-		d2 = 0;
-	}
-	else
-	{
-		d1 = (int64_t) ((mant >> (32 - sh)) & XSUM_DIGIT);
-		d2 = (int64_t) (mant >> (64 - sh));
-	}
-	if (bits >> 63)
-	{
-		s->limb[i] -= d0;
-		s->limb[i + 1] -= d1;
-		s->limb[i + 2] -= d2;
-	}
-	else
-	{
-		s->limb[i] += d0;
-		s->limb[i + 1] += d1;
-		s->limb[i + 2] += d2;
-	}
-	if (++s->pending >= XSUM_MAX_PENDING)
-		pmed_xsum_normalize(s);
-}
-
-void
-pmed_xsum_merge(PmedExactSum *a, const PmedExactSum *b)
-{
-	PmedExactSum nb = *b;
-
-	pmed_xsum_normalize(a);
-	pmed_xsum_normalize(&nb);
-	for (int i = 0; i < PMED_XSUM_LIMBS; i++)
-		a->limb[i] += nb.limb[i];
-	pmed_xsum_normalize(a);
-}
-
-bool
-pmed_xsum_is_normalized(const PmedExactSum *s)
-{
-	for (int i = 0; i < PMED_XSUM_LIMBS - 1; i++)
-		if (s->limb[i] < 0 || s->limb[i] > (int64_t) XSUM_DIGIT)
-			return false;
-	/* the top limb: at most 2^63 terms below 2^1024 each */
-	return s->limb[PMED_XSUM_LIMBS - 1] > -(INT64_C(1) << 40) &&
-		s->limb[PMED_XSUM_LIMBS - 1] < (INT64_C(1) << 40);
-}
-
-double
-pmed_xsum_value(const PmedExactSum *in)
-{
-	PmedExactSum s = *in;
-	double		sum = 0.0;
-	double		comp = 0.0;
-	double		v;
-	bool		negative;
-
-	pmed_xsum_normalize(&s);
-	/* a negative value: sum its magnitude (every digit then non-negative) */
-	negative = s.limb[PMED_XSUM_LIMBS - 1] < 0;
-	if (negative)
-	{
-		for (int i = 0; i < PMED_XSUM_LIMBS; i++)
-			s.limb[i] = -s.limb[i];
-		pmed_xsum_normalize(&s);
-	}
-	/* the digits are exact doubles; add them from the least significant up
-	 * with Neumaier's compensation (deterministic: canonical limbs) */
-	for (int i = 0; i < PMED_XSUM_LIMBS; i++)
-	{
-		double		x,
-					t;
-
-		if (s.limb[i] == 0)
-			continue;
-		x = ldexp((double) s.limb[i], 32 * i - 1074);
-		t = sum + x;
-		if (fabs(sum) >= fabs(x))
-			comp += (sum - t) + x;
-		else
-			comp += (x - t) + sum;
-		sum = t;
-	}
-	v = sum + comp;
-	if (!isfinite(v))
-		v = HUGE_VAL;			/* beyond the double range */
-	return negative ? -v : v;
-}
 
 /* ---- score counts ---- */
 
@@ -289,26 +141,6 @@ pmed_runs_check(const PmedScoreRun *runs, size_t n, bool probabilities,
 
 /* ---- metrics from runs ---- */
 
-/* acc += a * b, 128-bit without compiler extensions */
-static void
-u128_add_mul(uint64_t *hi_acc, uint64_t *lo_acc, uint64_t a, uint64_t b)
-{
-	uint64_t	a_lo = a & 0xFFFFFFFFu;
-	uint64_t	a_hi = a >> 32;
-	uint64_t	b_lo = b & 0xFFFFFFFFu;
-	uint64_t	b_hi = b >> 32;
-	uint64_t	ll = a_lo * b_lo;
-	uint64_t	lh = a_lo * b_hi;
-	uint64_t	hl = a_hi * b_lo;
-	uint64_t	hh = a_hi * b_hi;
-	uint64_t	mid = (ll >> 32) + (lh & 0xFFFFFFFFu) + (hl & 0xFFFFFFFFu);
-	uint64_t	lo = (mid << 32) | (ll & 0xFFFFFFFFu);
-	uint64_t	hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
-
-	*lo_acc += lo;
-	*hi_acc += hi + (*lo_acc < lo);
-}
-
 static void
 runs_totals(const PmedScoreRun *runs, size_t n, uint64_t *n_pos, uint64_t *n_neg)
 {
@@ -328,9 +160,8 @@ bool
 pmed_runs_auc(const PmedScoreRun *runs, size_t n, double *auc)
 {
 	/* twice the Mann-Whitney U, exactly: as pmed_roc_auc_sorted */
-	uint64_t	hi = 0,
-				lo = 0,
-				below = 0,
+	PmedU128	u2 = {0, 0};
+	uint64_t	below = 0,
 				n_pos,
 				n_neg;
 
@@ -342,10 +173,10 @@ pmed_runs_auc(const PmedScoreRun *runs, size_t n, double *auc)
 		if ((i & 0xFFFF) == 0)
 			pmed_check_interrupts();
 		if (runs[i].pos > 0)
-			u128_add_mul(&hi, &lo, runs[i].pos, 2 * below + runs[i].neg);
+			pmed_u128_add_mul(&u2, runs[i].pos, 2 * below + runs[i].neg);
 		below += runs[i].neg;
 	}
-	*auc = ((double) hi * 18446744073709551616.0 + (double) lo) /
+	*auc = ((double) u2.hi * 18446744073709551616.0 + (double) u2.lo) /
 		(2.0 * (double) n_pos * (double) n_neg);
 	return true;
 }

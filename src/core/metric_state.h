@@ -3,46 +3,19 @@
  * type of the metric, evaluation, curve, threshold and recalibration
  * aggregates (src/metric_state.c is the PostgreSQL glue).
  *
- * - PmedExactSum: an exact, order-independent sum of doubles (a Kulisch-
- *   style superaccumulator of 32-bit digits held in int64 limbs).  Any
- *   split of the same terms, added and merged in any order, gives the same
- *   normalized limbs and so the same rounded value, bit for bit.
  * - PmedScoreRun: a sorted distinct score with its positive and negative
  *   counts; merging, absorbing sorted raw scores and expanding back to the
  *   sorted per-row arrays the final functions read.
  * - The flat form's byte order (big-endian) helpers and its CRC check.
+ *
+ * The exact sums of rmse, log_loss and brier are the PmedExactSum of
+ * exactsum.h (shared with the training statistics).
  */
 #ifndef PMED_METRIC_STATE_H
 #define PMED_METRIC_STATE_H
 
 #include "evaluate.h"
 #include "pmed_core.h"
-
-/* ---- exact sums ---- */
-
-/* limb i holds digits of weight 2^(32 i - 1074); 68 limbs cover every finite
- * double times 2^63 terms */
-#define PMED_XSUM_LIMBS		68
-
-typedef struct PmedExactSum
-{
-	int64_t		limb[PMED_XSUM_LIMBS];
-	uint32_t	pending;		/* additions since the last normalization */
-} PmedExactSum;
-
-void		pmed_xsum_init(PmedExactSum *s);
-/* Add a finite double (non-finite values must be rejected by the caller). */
-void		pmed_xsum_add(PmedExactSum *s, double x);
-/* a += b */
-void		pmed_xsum_merge(PmedExactSum *a, const PmedExactSum *b);
-/* Carry-propagate: limbs 0..L-2 in [0, 2^32), the top limb signed.  The
- * normalized limbs are a canonical form of the exact value. */
-void		pmed_xsum_normalize(PmedExactSum *s);
-/* The exact sum rounded to a double (within one unit in the last place;
- * the same limbs always give the same double).  HUGE_VAL beyond range. */
-double		pmed_xsum_value(const PmedExactSum *s);
-/* True when the limbs are normalized (used to validate a flat state). */
-bool		pmed_xsum_is_normalized(const PmedExactSum *s);
 
 /* ---- score counts ---- */
 

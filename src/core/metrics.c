@@ -73,43 +73,12 @@ pmed_sort_doubles(double *v, size_t n, double *tmp)
 
 /* ---- ROC AUC and average precision ---- */
 
-/*
- * Unsigned 128-bit accumulator made of two 64-bit halves, so the exact U
- * statistic needs no compiler extension (32-bit platforms have no
- * __int128).
- */
-typedef struct U128
-{
-	uint64_t	hi;
-	uint64_t	lo;
-} U128;
-
-/* acc += a * b */
-static void
-u128_add_mul(U128 *acc, uint64_t a, uint64_t b)
-{
-	uint64_t	a_lo = a & 0xFFFFFFFFu;
-	uint64_t	a_hi = a >> 32;
-	uint64_t	b_lo = b & 0xFFFFFFFFu;
-	uint64_t	b_hi = b >> 32;
-	uint64_t	ll = a_lo * b_lo;
-	uint64_t	lh = a_lo * b_hi;
-	uint64_t	hl = a_hi * b_lo;
-	uint64_t	hh = a_hi * b_hi;
-	uint64_t	mid = (ll >> 32) + (lh & 0xFFFFFFFFu) + (hl & 0xFFFFFFFFu);
-	uint64_t	lo = (mid << 32) | (ll & 0xFFFFFFFFu);
-	uint64_t	hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
-
-	acc->lo += lo;
-	acc->hi += hi + (acc->lo < lo);
-}
-
 bool
 pmed_roc_auc_sorted(const double *pos, size_t n_pos,
 					const double *neg, size_t n_neg, double *auc)
 {
 	/* twice the Mann-Whitney U: each pair counts 2 (pos above) or 1 (tie) */
-	U128		u2 = {0, 0};
+	PmedU128	u2 = {0, 0};
 	size_t		below = 0;		/* negatives strictly below the current score */
 	size_t		i = 0;
 
@@ -132,7 +101,7 @@ pmed_roc_auc_sorted(const double *pos, size_t n_pos,
 			below++;
 		while (below + tied < n_neg && neg[below + tied] == s)
 			tied++;
-		u128_add_mul(&u2, group, 2 * (uint64_t) below + tied);
+		pmed_u128_add_mul(&u2, group, 2 * (uint64_t) below + tied);
 	}
 	*auc = ((double) u2.hi * 18446744073709551616.0 + (double) u2.lo) /
 		(2.0 * (double) n_pos * (double) n_neg);

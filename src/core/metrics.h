@@ -15,6 +15,36 @@
 #include "pmed_core.h"
 
 /*
+ * Unsigned 128-bit accumulator made of two 64-bit halves, so the exact
+ * Mann-Whitney U statistic needs no compiler extension (32-bit platforms
+ * have no __int128).  pmed_u128_add_mul: acc += a * b.
+ */
+typedef struct PmedU128
+{
+	uint64_t	hi;
+	uint64_t	lo;
+} PmedU128;
+
+static inline void
+pmed_u128_add_mul(PmedU128 *acc, uint64_t a, uint64_t b)
+{
+	uint64_t	a_lo = a & 0xFFFFFFFFu;
+	uint64_t	a_hi = a >> 32;
+	uint64_t	b_lo = b & 0xFFFFFFFFu;
+	uint64_t	b_hi = b >> 32;
+	uint64_t	ll = a_lo * b_lo;
+	uint64_t	lh = a_lo * b_hi;
+	uint64_t	hl = a_hi * b_lo;
+	uint64_t	hh = a_hi * b_hi;
+	uint64_t	mid = (ll >> 32) + (lh & 0xFFFFFFFFu) + (hl & 0xFFFFFFFFu);
+	uint64_t	lo = (mid << 32) | (ll & 0xFFFFFFFFu);
+	uint64_t	hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+
+	acc->lo += lo;
+	acc->hi += hi + (acc->lo < lo);
+}
+
+/*
  * Sort n finite doubles ascending in O(n) (LSD radix sort on the order-
  * preserving bit pattern); tmp must hold n doubles.  -0.0 sorts directly
  * before +0.0, so equal values stay adjacent.  Calls pmed_check_interrupts().

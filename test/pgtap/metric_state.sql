@@ -12,7 +12,7 @@ SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pmed;
 RESET client_min_messages;
-SELECT plan(61);
+SELECT plan(62);
 
 \i test/pgtap/lib/helpers.sql
 
@@ -157,8 +157,12 @@ SELECT is((SELECT (pg_temp.auc_st(s, y)::text::pmed.metric_state)::text FROM ms_
 -- ---- what the states hold: statistics, not rows ------------------------------
 SELECT is((SELECT pmed.metric_state_info(pg_temp.acc_st(lp, la)) FROM ms_t),
           '{"kind": "accuracy", "bytes": 36, "rows": 39921}'::jsonb, 'accuracy: 36 bytes for 39921 rows');
+-- rmse: 16 header + 8 n + the exact sum (6 + 4 per 32-bit digit, here 4 digits) + 4 CRC
 SELECT is((SELECT pmed.metric_state_info(pg_temp.rmse_st(pred, act)) FROM ms_t),
-          '{"kind": "rmse", "bytes": 572, "rows": 40000}'::jsonb, 'rmse: 572 bytes (n and the exact sum) for 40000 rows');
+          '{"kind": "rmse", "bytes": 50, "rows": 40000}'::jsonb, 'rmse: 50 bytes (n and the exact sum) for 40000 rows');
+-- a sum a double holds exactly is written as that double: 16 + 8 + 9 + 4
+SELECT is((SELECT pmed.metric_state_info(pg_temp.rmse_st(i::float8, 0)) FROM generate_series(1, 1000) i),
+          '{"kind": "rmse", "bytes": 37, "rows": 1000}'::jsonb, 'rmse: 37 bytes when the sum is an exact double');
 SELECT is((SELECT pmed.metric_state_info(pg_temp.cm_st(lp, la)) - 'bytes' FROM ms_t),
           '{"kind": "confusion_matrix", "labels": 3, "pairs": 9}'::jsonb, 'confusion_matrix: 3 labels, 9 pairs');
 SELECT is((SELECT (pmed.metric_state_info(pg_temp.auc_st(s, y)) ->> 'distinct_scores')::int FROM ms_t),
@@ -240,15 +244,16 @@ CREATE TEMP TABLE ms_small AS
 SELECT 'accuracy' AS k, pg_temp.acc_st(lp, la)::text AS t FROM ms_t WHERE i <= 5
 UNION ALL SELECT 'score', pg_temp.ci3_st(s, y, 0.9)::text FROM ms_t WHERE i <= 3
 UNION ALL SELECT 'confusion', pg_temp.cm_st(lp, la)::text FROM ms_t WHERE i <= 2
+UNION ALL SELECT 'sum', pg_temp.rmse_st(pred, act)::text FROM ms_t WHERE i <= 3
 UNION ALL SELECT 'pairs', pg_temp.cmp_st(s, s2, y)::text FROM ms_t WHERE i <= 2;
 SELECT is((SELECT sum(pg_temp.text_variants_rejected(t, 'cut'))::int FROM ms_small),
-          (SELECT sum(length(t))::int FROM ms_small), 'every truncation of 4 small states'' text is rejected');
+          (SELECT sum(length(t))::int FROM ms_small), 'every truncation of 5 small states'' text is rejected');
 SELECT is((SELECT sum(pg_temp.text_variants_rejected(t, 'flip'))::int FROM ms_small),
-          (SELECT sum(7 * length(t))::int FROM ms_small), 'every bit flip of 4 small states'' text is rejected');
+          (SELECT sum(7 * length(t))::int FROM ms_small), 'every bit flip of 5 small states'' text is rejected');
 SELECT is((SELECT sum(pg_temp.byte_variants_rejected(t))::int FROM ms_small),
           (SELECT sum(9 * length(decode(t, 'base64')))::int FROM ms_small),
           'every bit flip and truncation of their flat bytes is rejected (XX001)');
-SELECT is((SELECT count(*)::int FROM ms_small WHERE t::pmed.metric_state::text = t), 4, 'the undamaged texts are accepted');
+SELECT is((SELECT count(*)::int FROM ms_small WHERE t::pmed.metric_state::text = t), 5, 'the undamaged texts are accepted');
 SELECT throws_ok($$SELECT 'not base64!'::pmed.metric_state$$, '22P02', NULL, 'bad text: 22P02');
 SELECT throws_ok($$SELECT ''::pmed.metric_state$$, '22P02', NULL, 'empty text: 22P02');
 SELECT throws_ok($$SELECT 'UE1TMQ=='::pmed.metric_state$$, 'XX001', NULL, 'a cut state: XX001');

@@ -7,6 +7,8 @@
 
 #include "../../src/core/exactsum.h"
 
+#include <float.h>
+
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
 
 static uint64_t
@@ -56,6 +58,78 @@ written(const PmedExactSum *s, uint8_t *buf)
 	memcpy(buf, w.buf, n);
 	CHECK(n == pmed_exactsum_size(s), "size %zu = written %zu", pmed_exactsum_size(s), n);
 	return n;
+}
+
+/*
+ * Cases of the former metric-state accumulator (rmse, log_loss and brier
+ * sum with this one now): squared errors over 80 binary orders of
+ * magnitude split four ways by a hash and merged in another order give the
+ * same canonical bytes; overflow and back; ten times 0.1.
+ */
+static void
+test_metric_sums(void)
+{
+	enum
+	{
+	M = 50000};
+	static double w[M];
+	PmedExactSum all = PMED_EXACTSUM_INIT,
+				rev = PMED_EXACTSUM_INIT,
+				merged = PMED_EXACTSUM_INIT,
+				parts[4] = {PMED_EXACTSUM_INIT, PMED_EXACTSUM_INIT, PMED_EXACTSUM_INIT, PMED_EXACTSUM_INIT},
+				s = PMED_EXACTSUM_INIT;
+	static uint8_t b1[1024],
+				b2[1024];
+	size_t		n1,
+				n2;
+	double		naive = 0;
+
+	for (int i = 0; i < M; i++)
+	{
+		double		u = (double) (next_u64() >> 11) / 9007199254740992.0;
+
+		w[i] = ldexp(u * u, (int) (next_u64() % 80) - 40) * (i % 7 == 0 ? -1.0 : 1.0);
+		naive += w[i];
+	}
+	for (int i = 0; i < M; i++)
+	{
+		pmed_exactsum_add(&all, w[i]);
+		pmed_exactsum_add(&rev, w[M - 1 - i]);
+		pmed_exactsum_add(&parts[((uint32_t) i * 2654435761u) % 4], w[i]);
+	}
+	pmed_exactsum_merge(&merged, &parts[2]);
+	pmed_exactsum_merge(&merged, &parts[0]);
+	pmed_exactsum_merge(&merged, &parts[3]);
+	pmed_exactsum_merge(&merged, &parts[1]);
+	n1 = written(&all, b1);
+	n2 = written(&rev, b2);
+	CHECK(n1 == n2 && memcmp(b1, b2, n1) == 0, "reversed order: the same canonical bytes");
+	n2 = written(&merged, b2);
+	CHECK(n1 == n2 && memcmp(b1, b2, n1) == 0, "4 parts merged in another order: the same canonical bytes");
+	CHECK(pmed_exactsum_value(&all) == pmed_exactsum_value(&merged), "4 parts merged: the same value bit for bit");
+	CHECK(fabs(pmed_exactsum_value(&all) - naive) <= fabs(naive) * 1e-9, "close to the naive sum: %a vs %a",
+		  pmed_exactsum_value(&all), naive);
+	pmed_exactsum_reset(&all);
+	pmed_exactsum_reset(&rev);
+	pmed_exactsum_reset(&merged);
+	for (int k = 0; k < 4; k++)
+		pmed_exactsum_reset(&parts[k]);
+
+	for (int i = 0; i < 10; i++)
+		pmed_exactsum_add(&s, 0.1);
+	CHECK(pmed_exactsum_value(&s) == 1.0, "ten times 0.1 rounds to 1.0");
+	pmed_exactsum_reset(&s);
+	pmed_exactsum_add(&s, DBL_MAX);
+	pmed_exactsum_add(&s, DBL_MAX);
+	CHECK(isinf(pmed_exactsum_value(&s)) && pmed_exactsum_value(&s) > 0, "DBL_MAX + DBL_MAX is +inf");
+	pmed_exactsum_add(&s, -DBL_MAX);
+	CHECK(pmed_exactsum_value(&s) == DBL_MAX, "and back in range exactly");
+	pmed_exactsum_reset(&s);
+	pmed_exactsum_add(&s, -2.5);
+	pmed_exactsum_add(&s, 0.25);
+	CHECK(pmed_exactsum_value(&s) == -2.25, "negative sums");
+	pmed_exactsum_reset(&s);
+	CHECK(pmed_exactsum_value(&s) == 0.0 && pmed_exactsum_sign(&s) == 0, "the empty sum is 0");
 }
 
 int
@@ -238,5 +312,6 @@ main(void)
 		pmed_reader_init(&r, window, sizeof(window), &err);
 		CHECK(!pmed_exactsum_read(&r, &c), "window past the accumulator rejected");
 	}
+	test_metric_sums();
 	return unit_finish(__FILE__);
 }

@@ -1,8 +1,7 @@
 /*
- * test_metric_state.c - unit tests of src/core/metric_state.c: the exact
- * superaccumulator (order and split independence, exact cancellation,
- * subnormals, rounding) and the score-count runs (absorb, merge, expand,
- * check) against brute force.
+ * test_metric_state.c - unit tests of src/core/metric_state.c: the
+ * score-count runs (absorb, merge, expand, check) against brute force.
+ * (The exact sums of the metric states are tested in test_exactsum.c.)
  */
 #include "metric_state.h"
 #include "evaluate.h"
@@ -17,92 +16,6 @@ cmp_double(const void *a, const void *b)
 	double		y = *(const double *) b;
 
 	return (x > y) - (x < y);
-}
-
-static bool
-xsum_same(const PmedExactSum *a, const PmedExactSum *b)
-{
-	PmedExactSum x = *a,
-				y = *b;
-
-	pmed_xsum_normalize(&x);
-	pmed_xsum_normalize(&y);
-	return memcmp(x.limb, y.limb, sizeof(x.limb)) == 0;
-}
-
-static void
-test_xsum(void)
-{
-	PmedRng		rng;
-	size_t		n = 50000;
-	double	   *v = malloc(n * sizeof(double));
-	PmedExactSum all,
-				rev,
-				parts[4],
-				merged,
-				s;
-	double		naive = 0.0;
-
-	pmed_rng_seed(&rng, 7);
-	for (size_t i = 0; i < n; i++)
-	{
-		double		u = pmed_rng_uniform(&rng);
-
-		/* squares of errors spanning many magnitudes, some negative terms */
-		v[i] = ldexp(u * u, (int) (pmed_rng_uniform(&rng) * 80) - 40) * (i % 7 == 0 ? -1.0 : 1.0);
-		naive += v[i];
-	}
-	pmed_xsum_init(&all);
-	pmed_xsum_init(&rev);
-	for (int k = 0; k < 4; k++)
-		pmed_xsum_init(&parts[k]);
-	for (size_t i = 0; i < n; i++)
-	{
-		pmed_xsum_add(&all, v[i]);
-		pmed_xsum_add(&rev, v[n - 1 - i]);
-		pmed_xsum_add(&parts[(i * 2654435761u) % 4], v[i]);
-	}
-	CHECK(xsum_same(&all, &rev), "xsum: reversed order gives the same limbs");
-	pmed_xsum_init(&merged);
-	pmed_xsum_merge(&merged, &parts[2]);
-	pmed_xsum_merge(&merged, &parts[0]);
-	pmed_xsum_merge(&merged, &parts[3]);
-	pmed_xsum_merge(&merged, &parts[1]);
-	CHECK(xsum_same(&all, &merged), "xsum: 4 parts merged in another order give the same limbs");
-	CHECK(pmed_xsum_value(&all) == pmed_xsum_value(&merged), "xsum: same value bit for bit");
-	CHECK_NEAR(pmed_xsum_value(&all), naive, fabs(naive) * 1e-9, "xsum: close to the naive sum");
-	pmed_xsum_normalize(&all);
-	CHECK(pmed_xsum_is_normalized(&all), "xsum: normalized limbs pass the check");
-
-	/* exact cancellation and rounding */
-	pmed_xsum_init(&s);
-	pmed_xsum_add(&s, 1e100);
-	pmed_xsum_add(&s, 1.0);
-	pmed_xsum_add(&s, -1e100);
-	CHECK(pmed_xsum_value(&s) == 1.0, "xsum: 1e100 + 1 - 1e100 = 1 exactly");
-	pmed_xsum_init(&s);
-	for (int i = 0; i < 10; i++)
-		pmed_xsum_add(&s, 0.1);
-	CHECK(pmed_xsum_value(&s) == 1.0, "xsum: ten times 0.1 rounds to 1.0");
-	pmed_xsum_init(&s);
-	pmed_xsum_add(&s, 4.9406564584124654e-324);
-	pmed_xsum_add(&s, 4.9406564584124654e-324);
-	CHECK(pmed_xsum_value(&s) == 2 * 4.9406564584124654e-324, "xsum: subnormals add exactly");
-	pmed_xsum_init(&s);
-	pmed_xsum_add(&s, 1.7976931348623157e308);
-	pmed_xsum_add(&s, 1.7976931348623157e308);
-	CHECK(isinf(pmed_xsum_value(&s)) && pmed_xsum_value(&s) > 0, "xsum: beyond range is +inf");
-	pmed_xsum_add(&s, -1.7976931348623157e308);
-	CHECK(pmed_xsum_value(&s) == 1.7976931348623157e308, "xsum: and back in range exactly");
-	pmed_xsum_init(&s);
-	pmed_xsum_add(&s, -2.5);
-	pmed_xsum_add(&s, 0.25);
-	CHECK(pmed_xsum_value(&s) == -2.25, "xsum: negative sums");
-	pmed_xsum_init(&s);
-	CHECK(pmed_xsum_value(&s) == 0.0, "xsum: empty sum is 0");
-	s.limb[3] = -1;
-	CHECK(!pmed_xsum_is_normalized(&s), "xsum: a negative low limb is not normalized");
-	free(v);
 }
 
 static void
@@ -292,7 +205,6 @@ test_runs_metrics(void)
 int
 main(void)
 {
-	test_xsum();
 	test_runs();
 	test_runs_metrics();
 	printf("# unit test_metric_state.c: %d passed, %d failed\n", unit_passed, unit_failed);
