@@ -212,7 +212,7 @@ SW_OUT_FILE=$(mktemp)
 sw_y="(f[1] > 0)::int + 2 * (f[2] > 0)::int"
 sw_out=$(psql -X -At -d $DB -c "SET max_parallel_workers_per_gather = 0" -c "SET pmed.fit_workers = 1" -c "SET pmed.fit_workers_min_work = 0" \
 	-c "SET client_min_messages = debug1" \
-	-c "SELECT length(pmed.svm_train(f, $sw_y, '{\"probability\": false}')) > 0 FROM (SELECT * FROM rbf LIMIT 2000) s" 2>&1)
+	-c "SELECT length(pmed.svm_train(f, $sw_y, '{\"C\": 100}')) > 0 FROM (SELECT * FROM rbf LIMIT 4000) s" 2>&1)
 sw_msg=$(echo "$sw_out" | grep -o "6 class pairs solved by the leader and [0-9]* parallel workers.*the leader solved [0-9]*" | tail -1)
 sw_launched=$(echo "$sw_msg" | sed -E 's/.*leader and ([0-9]+) parallel.*/\1/')
 sw_leader=$(echo "$sw_msg" | sed -E 's/.*the leader solved ([0-9]+)/\1/')

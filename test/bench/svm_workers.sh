@@ -16,7 +16,7 @@
 #   test/bench/run svm_workers
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROWS=${SW_ROWS:-6000}
+ROWS=${SW_ROWS:-16000}
 FEATURES=${SW_FEATURES:-20}
 LIN_ROWS=${SW_LIN_ROWS:-200000}
 RUNS=${SW_RUNS:-3}
@@ -70,8 +70,8 @@ SQL
 	echo "$name $w $wall $bcpu ${lcpu:--} ${tw:--} ${launched:-0} ${leader:--} $md5" >>"$OUT/runs"
 }
 
-RBF_Q="SELECT pmed.svm_train(f, y, '{\"seed\": 1, \"probability\": false}') AS model FROM (SELECT * FROM gen ORDER BY id LIMIT $ROWS) s"
-PLATT_Q="SELECT pmed.svm_train(f, y, '{\"seed\": 1}') AS model FROM (SELECT * FROM gen ORDER BY id LIMIT $((ROWS / 2))) s"
+RBF_Q="SELECT pmed.svm_train(f, y, '{\"seed\": 1, \"C\": 10, \"probability\": false}') AS model FROM (SELECT * FROM gen ORDER BY id LIMIT $ROWS) s"
+PLATT_Q="SELECT pmed.svm_train(f, y, '{\"seed\": 1, \"C\": 10}') AS model FROM (SELECT * FROM gen ORDER BY id LIMIT $((ROWS / 2))) s"
 LIN_Q="SELECT pmed.svm_train(f, y, '{\"kernel\": \"linear\", \"seed\": 1, \"probability\": false}') AS model FROM gen"
 echo "# $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# 4 classes (6 one-vs-one pairs), $FEATURES features: rbf on $ROWS rows, rbf + Platt on $((ROWS / 2)) rows, linear on $LIN_ROWS rows"
