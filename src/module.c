@@ -186,7 +186,7 @@ _PG_init(void)
 							0,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("pmed.fit_workers_min_work",
-							"Smallest fit (forest: rows times trees; SVM: rows times features over the class pairs, times 5 with probabilities) for which pmed.fit_workers are launched.",
+							"Smallest fit (forest: rows times trees; SVM: rows times features over the class pairs, times 2 for rbf and 5 with probabilities) for which pmed.fit_workers are launched.",
 							NULL,
 							&pmed_fit_workers_min_work,
 							1000000,

@@ -541,8 +541,9 @@ typedef struct PsvmHeader
 	int64		off_z,
 				off_cls,
 				off_start,
-				off_cw;
-	pg_atomic_uint32 next_pair; /* the next pair nobody has taken */
+				off_cw,
+				off_order;
+	pg_atomic_uint32 next_pair; /* the next place in order[] nobody has taken */
 	pg_atomic_uint32 full;		/* the DSA area is full: the leader solves the rest */
 } PsvmHeader;
 
@@ -562,7 +563,45 @@ svm_layout(const PmedSvmShared *sh, PsvmHeader *hdr, Size *size)
 	s += MAXALIGN(sizeof(int64) * (Size) (sh->k + 1));
 	hdr->off_cw = (int64) s;
 	s += MAXALIGN(sizeof(double) * (Size) sh->k);
+	hdr->off_order = (int64) s;
+	s += MAXALIGN(sizeof(int32) * (Size) sh->n_pairs);
 	*size = s;
+}
+
+/* Rows of pair q's problem. */
+static int64
+svm_pair_rows(const PmedSvmShared *sh, int q)
+{
+	int			a = 0;
+
+	for (; q >= sh->k - 1 - a; a++)
+		q -= sh->k - 1 - a;
+	return sh->start[a + 1] - sh->start[a] + sh->start[a + 2 + q] - sh->start[a + 1 + q];
+}
+
+/*
+ * The order processes take the pairs in: the largest problems first (ties
+ * in pair order), so that a large pair taken last does not leave the other
+ * processes idle.  Only the time depends on it: pairs are appended in pair
+ * order.
+ */
+static void
+svm_pair_order(const PmedSvmShared *sh, int32 *order)
+{
+	for (int i = 0; i < sh->n_pairs; i++)
+	{
+		int			q = i,
+					j = i;
+		int64		l = svm_pair_rows(sh, q);
+
+		/* insertion sort, descending rows: k(k-1)/2 is small */
+		while (j > 0 && svm_pair_rows(sh, order[j - 1]) < l)
+		{
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = q;
+	}
 }
 
 static void
@@ -602,8 +641,8 @@ svm_merge_ready(PmedSvmFit *fit, const PmedSvmShared *sh, int *next, dsa_area *a
  * many this process solved.
  */
 static int
-solve_pairs(PsvmHeader *hdr, const PmedSvmShared *sh, dsa_area *area, pg_atomic_uint64 *slots,
-			PmedSvmFit *fit, int *next, double *cpu)
+solve_pairs(PsvmHeader *hdr, const PmedSvmShared *sh, const int32 *order, dsa_area *area,
+			pg_atomic_uint64 *slots, PmedSvmFit *fit, int *next, double *cpu)
 {
 	int			solved = 0;
 	double		cpu0 = cpu_seconds();
@@ -622,6 +661,7 @@ solve_pairs(PsvmHeader *hdr, const PmedSvmShared *sh, dsa_area *area, pg_atomic_
 		q = pg_atomic_fetch_add_u32(&hdr->next_pair, 1);
 		if (q >= (uint32) sh->n_pairs)
 			break;
+		q = (uint32) order[q];
 		if (pmed_svm_solve_pair(sh, (int) q, &r, &err) != PMED_OK)
 			pmed_report(&err);
 		flat = pfit_result_alloc(area, pmed_svm_pair_flat_size(sh, &r), &dp);
@@ -655,7 +695,8 @@ pmed_svm_worker_main(dsm_segment *seg, shm_toc *toc)
 	double		cpu;
 
 	svm_attach(&sh, hdr, arrays);
-	solved = solve_pairs(hdr, &sh, area, slots, NULL, NULL, &cpu);
+	solved = solve_pairs(hdr, &sh, (const int32 *) (arrays + hdr->off_order), area, slots,
+						 NULL, NULL, &cpu);
 	elog(DEBUG1, "pmed svm fit: parallel worker %d solved %d class pairs in %.3f s of CPU",
 		 ParallelWorkerNumber, solved, cpu);
 	dsa_detach(area);
@@ -686,10 +727,12 @@ svm_finish(PmedSvmFit *fit)
 
 /*
  * The work of an SVM fit, for pmed.fit_workers_min_work: rows x features
- * summed over the pairs (one pass over each pair's problem), times 5 with
- * Platt probabilities (5 cross-validation fits on 4/5 of the rows each).
- * Measured, a unit costs 0.2 to 2 us of CPU (linear and rbf), as a forest's
- * row x tree does, so the one threshold serves both.
+ * summed over the pairs (one pass over each pair's problem), times 2 for
+ * the RBF kernel (its cost grows faster than the rows: measured, 0.8 to
+ * 2.6 us of CPU per unit on 3,000 to 16,000 rows, against 0.4 for linear),
+ * times 5 with Platt probabilities (5 cross-validation fits on 4/5 of the
+ * rows each).  So a unit costs about what a forest's row x tree does
+ * (0.5 us), and the one threshold (about 0.5 s of serial fit) serves both.
  */
 static double
 svm_work(const PmedSvmShared *sh)
@@ -699,6 +742,8 @@ svm_work(const PmedSvmShared *sh)
 	for (int a = 0; a < sh->k; a++)
 		for (int b = a + 1; b < sh->k; b++)
 			work += (double) (sh->start[a + 1] - sh->start[a] + sh->start[b + 1] - sh->start[b]) * sh->p;
+	if (sh->params.kernel == PMED_SVM_RBF)
+		work *= 2;
 	return sh->params.probability ? 5 * work : work;
 }
 
@@ -753,11 +798,13 @@ pmed_svm_train_parallel(const PmedDataset *ds, const PmedSvmParams *params)
 	memcpy((void *) lsh.cls, sh->cls, sizeof(int) * (Size) sh->n);
 	memcpy((void *) lsh.start, sh->start, sizeof(int64) * (Size) (sh->k + 1));
 	memcpy((void *) lsh.cw, sh->cw, sizeof(double) * (Size) sh->k);
+	svm_pair_order(sh, (int32 *) (arrays + hdr->off_order));
 	slots = pfit_slots(pcxt, sh->n_pairs, &area);
 
 	LaunchParallelWorkers(pcxt);
 	/* the leader takes pairs as a worker does */
-	leader_solved = solve_pairs(hdr, &lsh, area, slots, fit, &next, &leader_cpu);
+	leader_solved = solve_pairs(hdr, &lsh, (const int32 *) (arrays + hdr->off_order), area, slots,
+								fit, &next, &leader_cpu);
 	WaitForParallelWorkersToFinish(pcxt);
 	elog(DEBUG1, "pmed svm fit: %d class pairs solved by the leader and %d parallel workers (%d asked for); the leader solved %d in %.3f s of CPU",
 		 sh->n_pairs, pcxt->nworkers_launched, nworkers, leader_solved, leader_cpu);
