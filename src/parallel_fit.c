@@ -1,5 +1,6 @@
 /*
- * parallel_fit.c - a forest's trees grown by PostgreSQL parallel workers.
+ * parallel_fit.c - a forest's trees and an SVM's class pairs computed by
+ * PostgreSQL parallel workers.
  *
  * The pattern of a parallel index build (pgvector's HNSW build, nbtree's
  * sort): EnterParallelMode, CreateParallelContext naming the worker's entry
