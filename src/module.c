@@ -177,7 +177,7 @@ _PG_init(void)
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("pmed.fit_workers",
-							"Parallel workers a forest fit may launch to grow its trees (the backend grows trees too); 0 = serial.",
+							"Parallel workers a forest or SVM fit may launch to grow its trees or solve its class pairs (the backend works too); 0 = serial.",
 							"The model is the same with any number. Workers come from max_worker_processes and max_parallel_workers; none are launched inside a parallel worker or for a small fit.",
 							&pmed_fit_workers,
 							2,
@@ -186,7 +186,7 @@ _PG_init(void)
 							0,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("pmed.fit_workers_min_work",
-							"Smallest forest fit (rows times trees) for which pmed.fit_workers are launched.",
+							"Smallest fit (forest: rows times trees; SVM: rows times features over the class pairs, times 2 for rbf and 5 with probabilities) for which pmed.fit_workers are launched.",
 							NULL,
 							&pmed_fit_workers_min_work,
 							1000000,

@@ -13,6 +13,7 @@
 #include "utils/builtins.h"
 
 #include "core/svm.h"
+#include "parallel_fit.h"
 
 static const char *const svm_option_keys[] = {
 	PMED_COMMON_OPTION_KEYS, "kernel", "C", "gamma", "standardize", "class_weight", "tol",
@@ -90,7 +91,6 @@ svm_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson
 	const PmedDataset *ds = &data->ds;
 	PmedSvmParams prm = *(const PmedSvmParams *) data->params;
 	PmedSvmModel *m = NULL;
-	PmedError	err = {0};
 	int64	   *count = palloc0(sizeof(int64) * Max(ds->n_classes, 1));
 
 	prm.seed = data->common->seed;
@@ -107,8 +107,7 @@ svm_fit(const PmedTrainSet *data, PmedSchema *schema, PmedWriter *algo, PmedJson
 							(long long) count[c]),
 					 errdetail("An SVM needs at least two training rows of each class.")));
 
-	if (pmed_svm_fit(ds, &prm, &m, &err) != PMED_OK)
-		pmed_report(&err);
+	m = pmed_svm_train_parallel(ds, &prm);
 	pmed_svm_write(algo, m);
 
 	/* the classes are in model_info from the schema */

@@ -312,7 +312,7 @@ model_derive(PmedSvmModel *m)
 }
 
 /* Training in phases; the state they share. */
-typedef struct SvmFit
+struct PmedSvmFit
 {
 	const PmedDataset *ds;
 	const PmedSvmParams *params;
@@ -324,12 +324,14 @@ typedef struct SvmFit
 	int64_t    *start;			/* k + 1: class c's rows are cls[start[c] .. start[c + 1]) */
 	int		   *cls;			/* row indices grouped by class, ascending */
 	double	   *z;				/* the scaled, imputed matrix (ds->x itself when overwrite_x) */
+	double	   *cw;				/* k: class weights */
 	double		gamma;
-	/* per pair: its rows and their alphas (rbf, to gather support vectors) */
-	int		  **pair_rows;
+	PmedSvmShared sh;			/* what a pair's solver reads */
+	int			next_pair;		/* the next pair pmed_svm_append takes */
+	/* per pair (rbf): its alphas, to gather support vectors */
 	double	  **pair_alpha;
-	int		   *pair_l;
-} SvmFit;
+};
+typedef struct PmedSvmFit SvmFit;
 
 /* Phase 1: parameters, shape, class counts. */
 static PmedStatus
@@ -499,81 +501,216 @@ fit_class_rows(SvmFit *f)
 	pmed_free(fill);
 }
 
-/* Phase 6: one binary problem per pair of classes (one-vs-one), with Platt. */
-static PmedStatus
-fit_pairs(SvmFit *f, PmedError *err)
+/* The classes (a, b), a < b, of pair q in pair order (0,1),(0,2)..(1,2).. */
+static void
+pair_classes(int k, int q, int *a, int *b)
 {
-	PmedSvmModel *m = f->m;
-	const PmedSvmParams *params = f->params;
-	int			p = f->p,
-				k = f->k,
-				q = 0;
-	double	   *cw = pmed_alloc_array(k, sizeof(double));
-
-	for (int c = 0; c < k; c++)
-		cw[c] = params->balanced ? (double) f->n / ((double) k * f->count[c]) : 1.0;
-	f->pair_rows = pmed_alloc_array(m->n_pairs, sizeof(int *));
-	f->pair_alpha = pmed_alloc_array(m->n_pairs, sizeof(double *));
-	f->pair_l = pmed_alloc_array(m->n_pairs, sizeof(int));
-	for (int a = 0; a < k; a++)
+	for (int i = 0; i < k; i++)
 	{
-		for (int b = a + 1; b < k; b++, q++)
+		if (q < k - 1 - i)
 		{
-			PmedSvmProblem prob;
-			PmedSvmSolution sol;
-			int			l = (int) (f->count[a] + f->count[b]);
-			int		   *rows = pmed_alloc_array(l, sizeof(int));
-			PmedStatus	st;
+			*a = i;
+			*b = i + 1 + q;
+			return;
+		}
+		q -= k - 1 - i;
+	}
+	*a = *b = 0;
+}
 
-			prob.l = l;
-			prob.p = p;
-			prob.Cp = params->C * cw[b];
-			prob.Cn = params->C * cw[a];
-			prob.z = f->z;
-			prob.rows = rows;
-			prob.y = pmed_alloc_array(l, 1);
+/* z row of row s of pair (a, b)'s problem: class a's rows, then class b's */
+static int
+pair_row(const PmedSvmShared *sh, int a, int b, int s)
+{
+	int64_t		na = sh->start[a + 1] - sh->start[a];
+
+	return s < na ? sh->cls[sh->start[a] + s] : sh->cls[sh->start[b] + s - na];
+}
+
+/*
+ * Phase 6, one pair: the binary problem of pair q (one-vs-one), solved, with
+ * its Platt sigmoid.  Reads only sh, so any process holding a copy of sh's
+ * arrays may solve any pair: the result depends on nothing else.
+ */
+PmedStatus
+pmed_svm_solve_pair(const PmedSvmShared *sh, int q, PmedSvmPair *out, PmedError *err)
+{
+	const PmedSvmParams *params = &sh->params;
+	PmedSvmProblem prob;
+	PmedSvmSolution sol;
+	int			p = sh->p,
+				a,
+				b,
+				l;
+	int		   *rows;
+	PmedStatus	st;
+
+	memset(out, 0, sizeof(*out));
+	pair_classes(sh->k, q, &a, &b);
+	l = (int) (sh->start[a + 1] - sh->start[a] + sh->start[b + 1] - sh->start[b]);
+	rows = pmed_alloc_array(l, sizeof(int));
+	out->q = q;
+	out->l = l;
+	prob.l = l;
+	prob.p = p;
+	prob.Cp = params->C * sh->cw[b];
+	prob.Cn = params->C * sh->cw[a];
+	prob.z = (double *) sh->z;
+	prob.rows = rows;
+	prob.y = pmed_alloc_array(l, 1);
+	for (int s = 0; s < l; s++)
+	{
+		rows[s] = pair_row(sh, a, b, s);
+		prob.y[s] = s < sh->start[a + 1] - sh->start[a] ? -1 : 1;
+	}
+	st = solve(&prob, params, sh->gamma, params->seed + (uint64_t) q, &sol, err);
+	if (st != PMED_OK)
+		return st;
+	out->iterations = sol.iterations;
+	out->rho = sol.rho;
+	if (params->kernel == PMED_SVM_LINEAR)
+	{
+		if (sol.w != NULL)
+		{
+			out->w = sol.w;
+			sol.w = NULL;
+		}
+		else
+		{
+			/* linear kernel by SMO (tests): w = sum alpha y z */
+			out->w = pmed_alloc_array(p, sizeof(double));
 			for (int s = 0; s < l; s++)
 			{
-				rows[s] = s < f->count[a] ? f->cls[f->start[a] + s]
-					: f->cls[f->start[b] + s - f->count[a]];
-				prob.y[s] = s < f->count[a] ? -1 : 1;
-			}
-			st = solve(&prob, params, f->gamma, params->seed + (uint64_t) q, &sol, err);
-			if (st != PMED_OK)
-				return st;
-			m->iterations += sol.iterations;
-			m->rho[q] = sol.rho;
-			if (m->kernel == PMED_SVM_LINEAR)
-			{
-				if (sol.w != NULL)
-					memcpy(m->w + (size_t) q * p, sol.w, p * sizeof(double));
-				else
-				{
-					/* linear kernel by SMO (tests): w = sum alpha y z */
-					for (int s = 0; s < l; s++)
-					{
-						const double *zs = pmed_svm_row(&prob, s);
+				const double *zs = pmed_svm_row(&prob, s);
 
-						for (int j = 0; j < p; j++)
-							m->w[(size_t) q * p + j] += sol.alpha[s] * prob.y[s] * zs[j];
-					}
-				}
+				for (int j = 0; j < p; j++)
+					out->w[j] += sol.alpha[s] * prob.y[s] * zs[j];
 			}
-			if (m->has_probability)
-			{
-				st = platt_cv(&prob, params, f->gamma, params->seed + 7919u * (uint64_t) (q + 1),
-							  &m->prob_a[q], &m->prob_b[q], err);
-				if (st != PMED_OK)
-					return st;
-			}
-			f->pair_rows[q] = rows;
-			f->pair_alpha[q] = sol.alpha;
-			f->pair_l[q] = l;
-			pmed_free(sol.w);
-			pmed_free(prob.y);
 		}
 	}
-	pmed_free(cw);
+	if (params->probability)
+	{
+		st = platt_cv(&prob, params, sh->gamma, params->seed + 7919u * (uint64_t) (q + 1),
+					  &out->prob_a, &out->prob_b, err);
+		if (st != PMED_OK)
+			return st;
+	}
+	if (params->kernel == PMED_SVM_RBF)
+		out->alpha = sol.alpha;
+	else
+		pmed_free(sol.alpha);
+	pmed_free(sol.w);
+	pmed_free(prob.y);
+	pmed_free(rows);
+	return PMED_OK;
+}
+
+void
+pmed_svm_pair_free(PmedSvmPair *r)
+{
+	pmed_free(r->w);
+	pmed_free(r->alpha);
+	r->w = NULL;
+	r->alpha = NULL;
+}
+
+/* The pair's results flattened: a header, then w (p), then alpha (l). */
+typedef struct SvmPairFlat
+{
+	int32_t		q;
+	int32_t		l;
+	int32_t		has_w;
+	int32_t		has_alpha;
+	double		rho;
+	double		prob_a;
+	double		prob_b;
+	int64_t		iterations;
+} SvmPairFlat;
+
+size_t
+pmed_svm_pair_flat_size(const PmedSvmShared *sh, const PmedSvmPair *r)
+{
+	return sizeof(SvmPairFlat) + (r->w ? sizeof(double) * (size_t) sh->p : 0) +
+		(r->alpha ? sizeof(double) * (size_t) r->l : 0);
+}
+
+void
+pmed_svm_pair_flatten(const PmedSvmShared *sh, const PmedSvmPair *r, void *dst)
+{
+	SvmPairFlat h;
+	char	   *d = (char *) dst + sizeof(SvmPairFlat);
+
+	memset(&h, 0, sizeof(h));
+	h.q = r->q;
+	h.l = r->l;
+	h.has_w = r->w != NULL;
+	h.has_alpha = r->alpha != NULL;
+	h.rho = r->rho;
+	h.prob_a = r->prob_a;
+	h.prob_b = r->prob_b;
+	h.iterations = r->iterations;
+	memcpy(dst, &h, sizeof(h));
+	if (r->w)
+	{
+		memcpy(d, r->w, sizeof(double) * (size_t) sh->p);
+		d += sizeof(double) * (size_t) sh->p;
+	}
+	if (r->alpha)
+		memcpy(d, r->alpha, sizeof(double) * (size_t) r->l);
+}
+
+void
+pmed_svm_pair_unflatten(const PmedSvmShared *sh, const void *src, PmedSvmPair *r)
+{
+	SvmPairFlat h;
+	const char *d = (const char *) src + sizeof(SvmPairFlat);
+
+	memcpy(&h, src, sizeof(h));
+	memset(r, 0, sizeof(*r));
+	r->q = h.q;
+	r->l = h.l;
+	r->rho = h.rho;
+	r->prob_a = h.prob_a;
+	r->prob_b = h.prob_b;
+	r->iterations = h.iterations;
+	if (h.has_w)
+	{
+		r->w = pmed_alloc_array(sh->p, sizeof(double));
+		memcpy(r->w, d, sizeof(double) * (size_t) sh->p);
+		d += sizeof(double) * (size_t) sh->p;
+	}
+	if (h.has_alpha)
+	{
+		r->alpha = pmed_alloc_array(h.l, sizeof(double));
+		memcpy(r->alpha, d, sizeof(double) * (size_t) h.l);
+	}
+}
+
+/* Phase 6, merge: pair r (the next in pair order) into the model; takes r's arrays. */
+PmedStatus
+pmed_svm_append(PmedSvmFit *f, PmedSvmPair *r, PmedError *err)
+{
+	PmedSvmModel *m = f->m;
+	int			q = f->next_pair;
+
+	if (r->q != q || q >= m->n_pairs)
+	{
+		pmed_svm_pair_free(r);
+		return pmed_fail(err, PMED_ERR_INTERNAL, "svm pair %d appended out of order", r->q);
+	}
+	m->iterations += r->iterations;
+	m->rho[q] = r->rho;
+	if (m->kernel == PMED_SVM_LINEAR && r->w != NULL)
+		memcpy(m->w + (size_t) q * f->p, r->w, f->p * sizeof(double));
+	if (m->has_probability)
+	{
+		m->prob_a[q] = r->prob_a;
+		m->prob_b[q] = r->prob_b;
+	}
+	f->pair_alpha[q] = r->alpha;
+	r->alpha = NULL;
+	pmed_svm_pair_free(r);
+	f->next_pair++;
 	return PMED_OK;
 }
 
@@ -588,10 +725,15 @@ fit_support_vectors(SvmFit *f)
 	bool	   *nonzero = pmed_alloc_array((size_t) f->n, sizeof(bool));
 	int		   *pos = pmed_alloc_array((size_t) f->n, sizeof(int));
 
-	for (q = 0; q < m->n_pairs; q++)
-		for (int s = 0; s < f->pair_l[q]; s++)
-			if (f->pair_alpha[q][s] > 0)
-				nonzero[f->pair_rows[q][s]] = true;
+	for (int a = 0; a < k; a++)
+		for (int b = a + 1; b < k; b++, q++)
+		{
+			int			l = (int) (f->count[a] + f->count[b]);
+
+			for (int s = 0; s < l; s++)
+				if (f->pair_alpha[q][s] > 0)
+					nonzero[pair_row(&f->sh, a, b, s)] = true;
+		}
 	m->sv_count = pmed_alloc_array(k, sizeof(int));
 	for (int c = 0; c < k; c++)
 		for (int64_t s = f->start[c]; s < f->start[c + 1]; s++)
@@ -609,9 +751,11 @@ fit_support_vectors(SvmFit *f)
 	for (int a = 0; a < k; a++)
 		for (int b = a + 1; b < k; b++, q++)
 		{
-			for (int s = 0; s < f->pair_l[q]; s++)
+			int			l = (int) (f->count[a] + f->count[b]);
+
+			for (int s = 0; s < l; s++)
 			{
-				int			i = f->pair_rows[q][s];
+				int			i = pair_row(&f->sh, a, b, s);
 				double		al = f->pair_alpha[q][s];
 
 				if (al <= 0)
@@ -629,53 +773,129 @@ fit_support_vectors(SvmFit *f)
 static void
 fit_free(SvmFit *f)
 {
-	if (f->pair_rows)
+	if (f->pair_alpha && f->m)
 		for (int q = 0; q < f->m->n_pairs; q++)
-		{
-			pmed_free(f->pair_rows[q]);
 			pmed_free(f->pair_alpha[q]);
-		}
-	pmed_free(f->pair_rows);
 	pmed_free(f->pair_alpha);
-	pmed_free(f->pair_l);
 	pmed_free(f->start);
 	pmed_free(f->cls);
 	pmed_free(f->count);
+	pmed_free(f->cw);
 	if (!f->params->overwrite_x)
 		pmed_free(f->z);
+	f->pair_alpha = NULL;
+	f->start = NULL;
+	f->cls = NULL;
+	f->count = NULL;
+	f->cw = NULL;
+	f->z = NULL;
+}
+
+void
+pmed_svm_fit_free(PmedSvmFit *f)
+{
+	if (f == NULL)
+		return;
+	fit_free(f);
+	if (f->m)
+		pmed_svm_free(f->m);
+	pmed_free(f);
+}
+
+PmedStatus
+pmed_svm_prepare(const PmedDataset *ds, const PmedSvmParams *params, PmedSvmFit **out,
+				 PmedError *err)
+{
+	SvmFit	   *f = pmed_alloc(sizeof(SvmFit));
+	PmedStatus	st;
+
+	*out = NULL;
+	f->ds = ds;
+	f->params = params;
+	f->n = ds->n_rows;
+	f->p = ds->n_features;
+	f->k = ds->n_classes;
+	st = fit_check(f, err);
+	if (st != PMED_OK)
+	{
+		pmed_svm_fit_free(f);
+		return st;
+	}
+	fit_model_alloc(f);
+	st = fit_scale(f, err);
+	if (st != PMED_OK)
+	{
+		pmed_svm_fit_free(f);
+		return st;
+	}
+	fit_scaled_matrix(f);
+	fit_class_rows(f);
+	f->cw = pmed_alloc_array(f->k, sizeof(double));
+	for (int c = 0; c < f->k; c++)
+		f->cw[c] = params->balanced ? (double) f->n / ((double) f->k * f->count[c]) : 1.0;
+	f->pair_alpha = pmed_alloc_array(f->m->n_pairs, sizeof(double *));
+	f->sh.params = *params;
+	f->sh.n = f->n;
+	f->sh.p = f->p;
+	f->sh.k = f->k;
+	f->sh.n_pairs = f->m->n_pairs;
+	f->sh.gamma = f->gamma;
+	f->sh.z = f->z;
+	f->sh.cls = f->cls;
+	f->sh.start = f->start;
+	f->sh.cw = f->cw;
+	*out = f;
+	return PMED_OK;
+}
+
+const PmedSvmShared *
+pmed_svm_fit_shared(const PmedSvmFit *f)
+{
+	return &f->sh;
+}
+
+PmedStatus
+pmed_svm_finish(PmedSvmFit *f, PmedSvmModel **out, PmedError *err)
+{
+	*out = NULL;
+	if (f->next_pair != f->m->n_pairs)
+		return pmed_fail(err, PMED_ERR_INTERNAL, "svm fit finished with %d of %d pairs",
+						 f->next_pair, f->m->n_pairs);
+	if (f->m->kernel == PMED_SVM_RBF)
+		fit_support_vectors(f);
+	fit_free(f);
+	model_derive(f->m);
+	*out = f->m;
+	f->m = NULL;
+	pmed_free(f);
+	return PMED_OK;
 }
 
 PmedStatus
 pmed_svm_fit(const PmedDataset *ds, const PmedSvmParams *params, PmedSvmModel **out,
 			 PmedError *err)
 {
-	SvmFit		f = {0};
+	PmedSvmFit *f;
 	PmedStatus	st;
 
 	*out = NULL;
-	f.ds = ds;
-	f.params = params;
-	f.n = ds->n_rows;
-	f.p = ds->n_features;
-	f.k = ds->n_classes;
-	st = fit_check(&f, err);
+	st = pmed_svm_prepare(ds, params, &f, err);
 	if (st != PMED_OK)
 		return st;
-	fit_model_alloc(&f);
-	st = fit_scale(&f, err);
-	if (st != PMED_OK)
-		return st;
-	fit_scaled_matrix(&f);
-	fit_class_rows(&f);
-	st = fit_pairs(&f, err);
-	if (st != PMED_OK)
-		return st;
-	if (f.m->kernel == PMED_SVM_RBF)
-		fit_support_vectors(&f);
-	fit_free(&f);
-	model_derive(f.m);
-	*out = f.m;
-	return PMED_OK;
+	for (int q = 0; q < f->sh.n_pairs; q++)
+	{
+		PmedSvmPair r;
+
+		st = pmed_svm_solve_pair(&f->sh, q, &r, err);
+		if (st == PMED_OK)
+			st = pmed_svm_append(f, &r, err);
+		if (st != PMED_OK)
+		{
+			pmed_svm_fit_free(f);
+			return st;
+		}
+	}
+	return pmed_svm_finish(f, out, err);
 }
 
 /* ---- prediction ---- */

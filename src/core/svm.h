@@ -87,6 +87,57 @@ PmedStatus	pmed_svm_fit(const PmedDataset *ds, const PmedSvmParams *params,
 						 PmedSvmModel **out, PmedError *err);
 
 /*
+ * The fit in steps, for parallel_fit.c: prepare (checks, scaling, classes),
+ * solve each one-vs-one pair independently (any process, any order, from a
+ * copy of the shared arrays), append the pairs in pair order, finish.
+ * pmed_svm_fit is exactly these steps, serially.
+ */
+typedef struct PmedSvmFit PmedSvmFit;
+
+/* What solving a pair reads; every array read-only. */
+typedef struct PmedSvmShared
+{
+	PmedSvmParams params;
+	int64_t		n;
+	int			p;
+	int			k;
+	int			n_pairs;
+	double		gamma;			/* the gamma used (rbf) */
+	const double *z;			/* n * p: the scaled, imputed rows */
+	const int  *cls;			/* n: row indices grouped by class */
+	const int64_t *start;		/* k + 1: class c's rows are cls[start[c] .. start[c + 1]) */
+	const double *cw;			/* k: class weights */
+} PmedSvmShared;
+
+/* One solved pair: what the model keeps of it. */
+typedef struct PmedSvmPair
+{
+	int			q;
+	int			l;				/* rows of the pair's problem */
+	double		rho;
+	double		prob_a;			/* Platt, when params.probability */
+	double		prob_b;
+	int64_t		iterations;
+	double	   *w;				/* linear: p, else NULL */
+	double	   *alpha;			/* rbf: l, else NULL */
+} PmedSvmPair;
+
+PmedStatus	pmed_svm_prepare(const PmedDataset *ds, const PmedSvmParams *params,
+							 PmedSvmFit **out, PmedError *err);
+const PmedSvmShared *pmed_svm_fit_shared(const PmedSvmFit *f);
+PmedStatus	pmed_svm_solve_pair(const PmedSvmShared *sh, int q, PmedSvmPair *out,
+								PmedError *err);
+void		pmed_svm_pair_free(PmedSvmPair *r);
+size_t		pmed_svm_pair_flat_size(const PmedSvmShared *sh, const PmedSvmPair *r);
+void		pmed_svm_pair_flatten(const PmedSvmShared *sh, const PmedSvmPair *r, void *dst);
+void		pmed_svm_pair_unflatten(const PmedSvmShared *sh, const void *src, PmedSvmPair *r);
+/* Pair r must be the next in pair order; takes r's arrays. */
+PmedStatus	pmed_svm_append(PmedSvmFit *f, PmedSvmPair *r, PmedError *err);
+/* After every pair: the model; frees f. */
+PmedStatus	pmed_svm_finish(PmedSvmFit *f, PmedSvmModel **out, PmedError *err);
+void		pmed_svm_fit_free(PmedSvmFit *f);
+
+/*
  * Decision values of every pair for one row x (p values, NAN = missing):
  * dec[n_pairs].  work: scratch of pmed_svm_work_size(m) doubles.
  */

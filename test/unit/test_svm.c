@@ -692,6 +692,103 @@ test_deterministic(void)
 	free(y);
 }
 
+/*
+ * The fit in steps (parallel_fit.c's way): pairs solved in reverse order,
+ * each through its flat (shared-memory) form and a copy of the shared
+ * arrays, appended in pair order: the bytes of pmed_svm_fit.
+ */
+static void
+test_pairs_any_order(void)
+{
+	int			n = 240,
+				p = 3,
+				k = 4;
+	double	   *x = malloc(sizeof(double) * n * p),
+			   *y = malloc(sizeof(double) * n);
+	PmedSvmParams prm;
+
+	make_blobs(n, p, k, 11, x, y, true);
+	for (int v = 0; v < 4; v++)
+	{
+		PmedDataset ds = {n, p, x, y, k};
+		PmedSvmModel *a,
+				   *b = NULL;
+		PmedSvmFit *fit = NULL;
+		PmedSvmShared sh;
+		PmedSvmPair *pairs;
+		PmedWriter	wa,
+					wb;
+		PmedError	err = {0};
+		double	   *z;
+		bool		ok = true;
+
+		pmed_svm_params_default(&prm);
+		prm.kernel = v < 2 ? PMED_SVM_RBF : PMED_SVM_LINEAR;
+		prm.probability = v % 2 == 0;
+		prm.balanced = v == 3;
+		prm.seed = 5;
+		a = fit_or_die(x, y, n, p, k, &prm);
+		CHECK(pmed_svm_prepare(&ds, &prm, &fit, &err) == PMED_OK, "prepare: %s", err.message);
+		if (fit == NULL)
+			break;
+		sh = *pmed_svm_fit_shared(fit);
+		CHECK(sh.n_pairs == 6, "6 pairs for 4 classes, got %d", sh.n_pairs);
+		/* a copy of the scaled rows, as a worker sees them */
+		z = malloc(sizeof(double) * n * p);
+		memcpy(z, sh.z, sizeof(double) * n * p);
+		sh.z = z;
+		pairs = calloc(sh.n_pairs, sizeof(PmedSvmPair));
+		for (int q = sh.n_pairs - 1; q >= 0; q--)
+		{
+			PmedSvmPair r;
+			void	   *flat;
+
+			ok = ok && pmed_svm_solve_pair(&sh, q, &r, &err) == PMED_OK;
+			flat = malloc(pmed_svm_pair_flat_size(&sh, &r));
+			pmed_svm_pair_flatten(&sh, &r, flat);
+			pmed_svm_pair_free(&r);
+			pmed_svm_pair_unflatten(&sh, flat, &pairs[q]);
+			free(flat);
+		}
+		CHECK(ok, "every pair solved: %s", err.message);
+		for (int q = 0; q < sh.n_pairs && ok; q++)
+			ok = pmed_svm_append(fit, &pairs[q], &err) == PMED_OK;
+		CHECK(ok, "pairs appended in order: %s", err.message);
+		CHECK(pmed_svm_finish(fit, &b, &err) == PMED_OK, "finish: %s", err.message);
+		pmed_writer_init(&wa);
+		pmed_writer_init(&wb);
+		pmed_svm_write(&wa, a);
+		if (b != NULL)
+			pmed_svm_write(&wb, b);
+		CHECK(wa.len == wb.len && memcmp(wa.buf, wb.buf, wa.len) == 0,
+			  "kernel %d, probability %d, balanced %d: pairs in reverse order through their flat form = the serial fit's bytes",
+			  prm.kernel, prm.probability, prm.balanced);
+		free(wa.buf);
+		free(wb.buf);
+		free(pairs);
+		free(z);
+		pmed_svm_free(a);
+		pmed_svm_free(b);
+	}
+	{
+		/* out of order: refused */
+		PmedDataset ds = {n, p, x, y, k};
+		PmedSvmFit *fit = NULL;
+		PmedSvmPair r;
+		PmedError	err = {0};
+
+		pmed_svm_params_default(&prm);
+		prm.kernel = PMED_SVM_LINEAR;
+		prm.probability = false;
+		CHECK(pmed_svm_prepare(&ds, &prm, &fit, &err) == PMED_OK, "prepare");
+		CHECK(pmed_svm_solve_pair(pmed_svm_fit_shared(fit), 1, &r, &err) == PMED_OK, "solve pair 1");
+		CHECK(pmed_svm_append(fit, &r, &err) == PMED_ERR_INTERNAL, "pair 1 before pair 0 is refused");
+		pmed_svm_fit_free(fit);
+	}
+	free(x);
+	free(y);
+}
+
 int
 main(void)
 {
@@ -706,5 +803,6 @@ main(void)
 	test_bit_flips();
 	test_bad_input();
 	test_deterministic();
+	test_pairs_any_order();
 	return unit_finish(__FILE__);
 }
