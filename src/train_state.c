@@ -1545,12 +1545,6 @@ state_deserialize(const char *data, size_t len)
 	return st;
 }
 
-static pg_attribute_unused() TrainState *
-state_from_bytea(bytea *raw)
-{
-	return state_deserialize(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw));
-}
-
 PG_FUNCTION_INFO_V1(train_deserialfn);
 Datum
 train_deserialfn(PG_FUNCTION_ARGS)

@@ -163,17 +163,4 @@ typedef struct PmedCalibration
 void		pmed_calibration(const double *pos, size_t n_pos, const double *neg, size_t n_neg,
 							 PmedCalibration *out);
 
-/* ---- the serialized state of the evaluation aggregates ---- */
-
-/*
- * Big-endian: i32 ncol (1 or 2), i32 has_param (0 or 1), f64 param
- * (finite; 0 when has_param is 0), i64 n_pos, i64 n_neg, then
- * (n_pos + n_neg) * ncol f64 values, positives first, each row's columns
- * adjacent; every value finite; no trailing byte.
- */
-#define PMED_EVAL_STATE_HEADER	32
-
-PmedStatus	pmed_eval_state_check(const uint8_t *buf, size_t len, int *ncol,
-								  uint64_t *n_pos, uint64_t *n_neg, PmedError *err);
-
 #endif

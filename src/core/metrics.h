@@ -132,40 +132,7 @@ bool		pmed_jaccard(const int64_t *rec, const bool *rec_valid, size_t n_rec,
 						 const int64_t *actual, size_t n_actual,
 						 int64_t *work, double *out);
 
-/* ---- serialized aggregate states ---- */
-
-/*
- * The aggregates' partial states travel as bytea (parallel query, Citus).
- * All integers and floats are big-endian (PostgreSQL's network order):
- *
- *   score (auc, pr_auc):   i64 n_pos, i64 n_neg, then n_pos + n_neg f64
- *                          scores, positives first; every score finite
- *   count (accuracy):      i64 n, i64 correct; 0 <= correct <= n
- *   sum (rmse, log_loss, brier): i64 n, f64 sum, f64 compensation; finite,
- *                          sum + compensation >= 0, both 0 when n is 0
- *   confusion:             i32 n_labels (<= max_labels), per label i32 length
- *                          and its bytes (no NUL byte); i32 n_pairs
- *                          (<= n_labels^2), per pair i32 actual, i32
- *                          predicted (label indices), i64 count > 0
- *
- * Each check validates a whole buffer before the host decodes any of it:
- * every length against what is left, every count and index against its
- * range, every float finite, and no trailing byte.  They fail with
- * PMED_ERR_CORRUPT.  (Duplicate labels or pairs and the text encoding of
- * labels are checked by the host while it rebuilds its hash tables.)
- */
-#define PMED_SCORE_STATE_HEADER	16
-#define PMED_COUNT_STATE_SIZE	16
-#define PMED_SUM_STATE_SIZE		24
-
-PmedStatus	pmed_score_state_check(const uint8_t *buf, size_t len,
-								   uint64_t *n_pos, uint64_t *n_neg, PmedError *err);
-PmedStatus	pmed_count_state_check(const uint8_t *buf, size_t len, PmedError *err);
-PmedStatus	pmed_sum_state_check(const uint8_t *buf, size_t len, PmedError *err);
-PmedStatus	pmed_confusion_state_check(const uint8_t *buf, size_t len, int32_t max_labels,
-									   PmedError *err);
-
-/* Big-endian readers for the formats above (no bounds check: check first). */
+/* Big-endian readers (no bounds check: check first). */
 uint64_t	pmed_be64(const uint8_t *p);
 uint32_t	pmed_be32(const uint8_t *p);
 double		pmed_be_f64(const uint8_t *p);

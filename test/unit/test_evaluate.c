@@ -14,29 +14,6 @@
 #include <stdint.h>
 
 static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t) (v >> (24 - 8 * i));
-}
-
-static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t) (v >> (56 - 8 * i));
-}
-
-static void
-put_f64(uint8_t *p, double d)
-{
-	uint64_t	u;
-
-	memcpy(&u, &d, 8);
-	put_be64(p, u);
-}
-
-static void
 test_normal(void)
 {
 	/* scipy.stats.norm.ppf of 0.975, 0.95, 0.5, 1e-10, 0.999999 */
@@ -235,42 +212,6 @@ test_calibration(void)
 	}
 }
 
-static void
-test_state_check(void)
-{
-	uint8_t		buf[PMED_EVAL_STATE_HEADER + 3 * 2 * 8];
-	PmedError	err;
-	int			ncol;
-	uint64_t	np,
-				nn;
-	int			rejected = 0;
-
-	put_be32(buf, 2);
-	put_be32(buf + 4, 1);
-	put_f64(buf + 8, 0.95);
-	put_be64(buf + 16, 1);
-	put_be64(buf + 24, 2);
-	for (int k = 0; k < 6; k++)
-		put_f64(buf + 32 + 8 * k, 0.1 * k);
-	CHECK(pmed_eval_state_check(buf, sizeof(buf), &ncol, &np, &nn, &err) == PMED_OK &&
-		  ncol == 2 && np == 1 && nn == 2, "valid state accepted");
-	for (size_t len = 0; len < sizeof(buf); len++)
-		rejected += pmed_eval_state_check(buf, len, &ncol, &np, &nn, &err) == PMED_ERR_CORRUPT;
-	CHECK(rejected == (int) sizeof(buf), "every truncation rejected (%d)", rejected);
-	put_be32(buf, 3);
-	CHECK(pmed_eval_state_check(buf, sizeof(buf), &ncol, &np, &nn, &err) == PMED_ERR_CORRUPT, "ncol 3");
-	put_be32(buf, 2);
-	put_be64(buf + 16, UINT64_C(1) << 62);
-	CHECK(pmed_eval_state_check(buf, sizeof(buf), &ncol, &np, &nn, &err) == PMED_ERR_CORRUPT, "huge n_pos");
-	put_be64(buf + 16, 1);
-	put_f64(buf + 40, NAN);
-	CHECK(pmed_eval_state_check(buf, sizeof(buf), &ncol, &np, &nn, &err) == PMED_ERR_CORRUPT, "NaN score");
-	put_f64(buf + 40, 0.5);
-	put_be32(buf + 4, 0);
-	CHECK(pmed_eval_state_check(buf, sizeof(buf), &ncol, &np, &nn, &err) == PMED_ERR_CORRUPT,
-		  "param without its flag");
-}
-
 int
 main(void)
 {
@@ -279,6 +220,5 @@ main(void)
 	test_delong_random();
 	test_curves();
 	test_calibration();
-	test_state_check();
 	return unit_finish("test_evaluate.c");
 }
